@@ -1,0 +1,53 @@
+"""The audit event log.
+
+The audit app knows nothing of the other apps: an event names its actor and
+its object by value (ids, usernames, organisation codes), never by foreign key,
+so that events outlive the rows they describe and the table can be made
+append-only in the database without cascading deletes touching it.
+"""
+
+from django.db import models
+from django.db.models.functions import Now
+
+
+class Action(models.TextChoices):
+    LOGIN_SUCCESS = "login.success", "Signed in"
+    LOGIN_FAILURE = "login.failure", "Failed sign-in"
+    OTP_SUCCESS = "otp.success", "Second factor verified"
+    OTP_FAILURE = "otp.failure", "Second factor failed"
+    LOGOUT = "logout", "Signed out"
+    SEARCH = "search", "Searched for a child"
+    RECORD_VIEW = "record.view", "Viewed a child's record"
+    ACCESS_DENIED = "access.denied", "Access denied"
+
+
+class Outcome(models.TextChoices):
+    SUCCESS = "success", "Success"
+    FAILURE = "failure", "Failure"
+    DENIED = "denied", "Denied"
+
+
+class AuditEvent(models.Model):
+    """One thing that happened, who did it, and why. Never updated or deleted."""
+
+    occurred_at = models.DateTimeField(db_default=Now(), db_index=True)
+    action = models.CharField(max_length=40, choices=Action.choices, db_index=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    actor_username = models.CharField(max_length=150, blank=True)
+    actor_organisation = models.CharField(max_length=40, blank=True)
+    actor_roles = models.CharField(max_length=300, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True, db_index=True)
+    reason = models.TextField(blank=True)
+    object_type = models.CharField(max_length=40, blank=True)
+    object_id = models.CharField(max_length=64, blank=True, db_index=True)
+    # Structured detail: search criteria, the ids a search returned, and so on.
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["actor_id", "occurred_at"], name="audit_actor_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.action} {self.actor_username}"

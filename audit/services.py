@@ -1,0 +1,62 @@
+"""Writing audit events.
+
+Callers write the event inside the same transaction as the action it records,
+so an action and its event are committed or rolled back together. An audit
+write that fails raises, which fails the request closed: no data is shown
+without its event.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from audit.models import AuditEvent, Outcome
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's IP: from the trusted proxy header if configured, else the socket peer."""
+    if request is None:
+        return None
+    header = settings.CLIENT_IP_HEADER
+    if header:
+        forwarded = request.META.get(header, "")
+        # The right-most entry is the one our own proxy appended.
+        candidate = forwarded.split(",")[-1].strip()
+        if candidate:
+            return candidate
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def audit_event_record(
+    *,
+    action: str,
+    request: HttpRequest | None = None,
+    actor: Any = None,
+    outcome: str = Outcome.SUCCESS,
+    reason: str = "",
+    object_type: str = "",
+    object_id: str = "",
+    details: dict[str, Any] | None = None,
+    actor_username: str = "",
+) -> AuditEvent:
+    """Append one event. ``actor`` defaults to the request's authenticated user."""
+    if actor is None and request is not None and request.user.is_authenticated:
+        actor = request.user
+    roles: Iterable[str] = actor.role_names() if actor is not None else ()
+    organisation = getattr(actor, "organisation", None) if actor is not None else None
+    return AuditEvent.objects.create(
+        action=action,
+        outcome=outcome,
+        actor_id=actor.pk if actor is not None else None,
+        actor_username=actor.get_username() if actor is not None else actor_username[:150],
+        actor_organisation=organisation.code if organisation is not None else "",
+        actor_roles=",".join(sorted(roles)),
+        ip_address=client_ip(request),
+        request_id=getattr(request, "request_id", "") if request is not None else "",
+        reason=reason,
+        object_type=object_type,
+        object_id=str(object_id) if object_id else "",
+        details=details or {},
+    )

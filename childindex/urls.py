@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+from django_otp.admin import OTPAdminSite
+
+# The Django admin also demands a verified second factor (as does the middleware).
+admin.site.__class__ = OTPAdminSite
+
+urlpatterns = [
+    path("", include("records.urls")),
+    path("account/", include("accounts.urls")),
+    path("health/", include("childindex.health")),
+    path("django-admin/", admin.site.urls),
+]
+
+handler400 = "childindex.errors.bad_request"
+handler403 = "childindex.errors.permission_denied"
+handler404 = "childindex.errors.page_not_found"
+handler500 = "childindex.errors.server_error"

@@ -1,0 +1,157 @@
+"""Children: identity, names (current and former), addresses and carers.
+
+Only the minimal index data set lives here; never case notes, assessments or
+opinions. The child's public id is an opaque UUID, used in URLs; the database
+primary key never leaves the service.
+"""
+
+import uuid
+
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Upper
+
+from records.names import normalise_name, phonetic_key
+
+
+class Gender(models.TextChoices):
+    FEMALE = "F", "Female"
+    MALE = "M", "Male"
+    OTHER = "X", "Other"
+    NOT_SPECIFIED = "U", "Not specified"
+
+
+class Child(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField(db_index=True)
+    gender = models.CharField(max_length=1, choices=Gender.choices, default=Gender.NOT_SPECIFIED)
+    # Placeholder for the privacy issue: a shielded child shows ordinary users
+    # only names, gender, date of birth and the carer's name.
+    is_shielded = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "children"
+
+    def __str__(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+class NameKind(models.TextChoices):
+    CURRENT = "current", "Current name"
+    FORMER = "former", "Former name"
+    ALIAS = "alias", "Also known as"
+
+
+class ChildName(models.Model):
+    """Every name a child is or was known by, with the forms search compares."""
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="names")
+    kind = models.CharField(max_length=10, choices=NameKind.choices)
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    given_norm = models.CharField(max_length=100, editable=False)
+    family_norm = models.CharField(max_length=100, editable=False)
+    given_key = models.CharField(max_length=40, editable=False)
+    family_key = models.CharField(max_length=40, editable=False)
+    used_until = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child"],
+                condition=Q(kind="current"),
+                name="one_current_name_per_child",
+            ),
+            models.CheckConstraint(
+                condition=~Q(family_name="") | ~Q(given_name=""),
+                name="child_name_not_empty",
+            ),
+        ]
+        indexes = [
+            GinIndex(OpClass("family_norm", name="gin_trgm_ops"), name="childname_family_trgm"),
+            GinIndex(OpClass("given_norm", name="gin_trgm_ops"), name="childname_given_trgm"),
+            models.Index(fields=["family_key"], name="childname_family_key"),
+            models.Index(fields=["given_key"], name="childname_given_key"),
+            models.Index(fields=["family_norm"], name="childname_family_norm"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.given_name} {self.family_name} ({self.get_kind_display()})"
+
+    def set_search_forms(self) -> None:
+        """Fill the normalised and phonetic columns from the names as entered."""
+        self.given_norm = normalise_name(self.given_name)
+        self.family_norm = normalise_name(self.family_name)
+        self.given_key = phonetic_key(self.given_norm)
+        self.family_key = phonetic_key(self.family_norm)
+
+
+class AddressStatus(models.TextChoices):
+    CURRENT = "current", "Current address"
+    LAST_KNOWN = "last_known", "Last known address"
+    PREVIOUS = "previous", "Previous address"
+
+
+class Address(models.Model):
+    """An address in the child's history. No current or last-known row means no known address."""
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="addresses")
+    status = models.CharField(max_length=12, choices=AddressStatus.choices)
+    line_1 = models.CharField(max_length=200)
+    line_2 = models.CharField(max_length=200, blank=True)
+    town = models.CharField(max_length=100, blank=True)
+    postcode = models.CharField(max_length=8, blank=True)
+    postcode_district = models.CharField(max_length=4, blank=True, editable=False)
+    moved_in = models.DateField(null=True, blank=True)
+    moved_out = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "addresses"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child"],
+                condition=Q(status__in=["current", "last_known"]),
+                name="one_current_address_per_child",
+            ),
+            models.CheckConstraint(
+                condition=Q(moved_out__isnull=True)
+                | Q(moved_in__isnull=True)
+                | Q(moved_out__gte=models.F("moved_in")),
+                name="address_moved_out_after_moved_in",
+            ),
+        ]
+        indexes = [
+            models.Index(Upper("postcode"), name="address_postcode_idx"),
+            models.Index(fields=["postcode_district"], name="address_district_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return ", ".join(
+            part for part in [self.line_1, self.line_2, self.town, self.postcode] if part
+        )
+
+
+class Carer(models.Model):
+    """A parent or carer, with the contact details a practitioner needs."""
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="carers")
+    name = models.CharField(max_length=200)
+    relationship = models.CharField(max_length=60)
+    has_parental_responsibility = models.BooleanField(default=False)
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.relationship})"

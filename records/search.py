@@ -1,0 +1,366 @@
+"""Finding a child: layered matching that stays fast at millions of children.
+
+Two steps:
+
+1. **Candidates** come from the database through indexes only: exact or
+   sound-alike (metaphone) or trigram word-similar names in ``ChildName``
+   (current, former and alias names), plus every child born on the date of
+   birth given (or on that date with day and month swapped). Partial dates,
+   age ranges and postcodes narrow the candidates as hard filters.
+2. **Scoring** in Python compares each candidate's names with the query
+   (edit-distance ratio, phonetic keys, nicknames, swapped given/family names,
+   parts of double-barrelled names) and the date of birth, then ranks exact
+   matches first. Only the top ``cap`` are returned; more than that asks the
+   user to refine.
+
+Trigram similarity alone misses real variants (Catherine/Kathryn scores 0.06),
+hence the phonetic keys and nickname table.
+"""
+
+import contextlib
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from rapidfuzz import fuzz
+
+from accounts.models import User
+from records.access import child_access, children_visible_to, may_search_hidden_fields
+from records.models import Address, AddressStatus, Child, ChildName, NameKind
+from records.names import given_name_variants, normalise_name, phonetic_key
+
+# How many candidates the database may hand to the scorer for one search.
+CANDIDATE_LIMIT = 2000
+NAME_WEIGHT = 0.6
+DOB_WEIGHT = 0.4
+MIN_SCORE = 0.6
+MIN_NAME_SCORE = 0.5
+FORMER_NAME_FACTOR = 0.97
+SWAPPED_NAME_FACTOR = 0.95
+LIVE_ADDRESS = (AddressStatus.CURRENT, AddressStatus.LAST_KNOWN)
+
+
+@dataclass(frozen=True)
+class SearchCriteria:
+    """What the user typed, already validated and normalised by the form."""
+
+    given_name: str = ""
+    family_name: str = ""
+    date_of_birth: datetime.date | None = None
+    birth_year: int | None = None
+    birth_month: int | None = None
+    age_from: int | None = None
+    age_to: int | None = None
+    postcode: str = ""
+
+    @property
+    def postcode_is_district(self) -> bool:
+        return bool(self.postcode) and " " not in self.postcode
+
+    def for_audit(self) -> dict[str, Any]:
+        """The criteria as entered, for the audit event (never for logs)."""
+        values = {
+            "given_name": self.given_name,
+            "family_name": self.family_name,
+            "date_of_birth": self.date_of_birth.isoformat() if self.date_of_birth else None,
+            "birth_year": self.birth_year,
+            "birth_month": self.birth_month,
+            "age_from": self.age_from,
+            "age_to": self.age_to,
+            "postcode": self.postcode,
+        }
+        return {key: value for key, value in values.items() if value not in (None, "")}
+
+
+@dataclass(frozen=True)
+class Match:
+    child: Child
+    score: int
+    exact: bool
+    postcode_district: str
+    matched_former_name: str = ""
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    matches: list[Match]
+    more_than_cap: bool
+    considered: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _NameQuery:
+    given: str
+    family: str
+    given_key: str
+    family_key: str
+    given_variants: frozenset[str]
+
+    @classmethod
+    def from_criteria(cls, criteria: SearchCriteria) -> "_NameQuery":
+        given = normalise_name(criteria.given_name)
+        family = normalise_name(criteria.family_name)
+        return cls(
+            given=given,
+            family=family,
+            given_key=phonetic_key(given),
+            family_key=phonetic_key(family),
+            given_variants=given_name_variants(given),
+        )
+
+
+def search_children(*, user: User, criteria: SearchCriteria, cap: int) -> SearchOutcome:
+    """Children matching the criteria that the user may find, best first, at most ``cap``."""
+    query = _NameQuery.from_criteria(criteria)
+    candidate_ids = list(
+        _candidates(user, criteria, query).values_list("id", flat=True)[: CANDIDATE_LIMIT + 1]
+    )
+    truncated = len(candidate_ids) > CANDIDATE_LIMIT
+    candidate_ids = candidate_ids[:CANDIDATE_LIMIT]
+
+    children = {child.id: child for child in Child.objects.filter(id__in=candidate_ids)}
+    names: dict[int, list[ChildName]] = {}
+    for name in ChildName.objects.filter(child_id__in=candidate_ids):
+        names.setdefault(name.child_id, []).append(name)
+    districts = dict(
+        Address.objects.filter(child_id__in=candidate_ids, status__in=LIVE_ADDRESS).values_list(
+            "child_id", "postcode_district"
+        )
+    )
+
+    scored: list[Match] = []
+    for child_id, child in children.items():
+        # The postcode district is a location: hidden for a shielded child unless policy allows.
+        district = districts.get(child_id, "") if child_access(user, child).sees_location else ""
+        match = _score(child, names.get(child_id, []), criteria, query, district)
+        if match is not None:
+            scored.append(match)
+    scored.sort(
+        key=lambda m: (not m.exact, -m.score, m.child.family_name, m.child.given_name, m.child.id)
+    )
+    return SearchOutcome(
+        matches=scored[:cap],
+        more_than_cap=truncated or len(scored) > cap,
+        considered=len(children),
+    )
+
+
+def _family_q(value: str, key: str, prefix: str = "family") -> Q:
+    condition = Q(**{f"{prefix}_norm": value}) | Q(
+        **{f"{prefix}_norm__trigram_word_similar": value}
+    )
+    if key:
+        condition |= Q(**{f"{prefix}_key": key})
+    parts = value.split()
+    if len(parts) > 1:
+        condition |= Q(**{f"{prefix}_norm__in": parts})
+    return condition
+
+
+def _given_q(value: str, key: str, variants: frozenset[str], prefix: str = "given") -> Q:
+    if len(value) == 1:
+        return Q(**{f"{prefix}_norm__startswith": value})
+    condition = Q(**{f"{prefix}_norm__in": sorted(variants | {value})})
+    condition |= Q(**{f"{prefix}_norm__trigram_word_similar": value})
+    if key:
+        condition |= Q(**{f"{prefix}_key": key})
+    return condition
+
+
+def _name_q(query: _NameQuery) -> Q | None:
+    if query.family and query.given:
+        straight = _family_q(query.family, query.family_key) & _given_q(
+            query.given, query.given_key, query.given_variants
+        )
+        swapped = _family_q(query.given, query.given_key) & _given_q(
+            query.family, query.family_key, given_name_variants(query.family), prefix="given"
+        )
+        return straight | swapped
+    if query.family:
+        return _family_q(query.family, query.family_key)
+    if query.given:
+        return _given_q(query.given, query.given_key, query.given_variants)
+    return None
+
+
+def _candidates(user: User, criteria: SearchCriteria, query: _NameQuery) -> QuerySet[Child]:
+    children = children_visible_to(user)
+
+    start, end = _birth_window(criteria)
+    if start is not None:
+        children = children.filter(date_of_birth__gte=start)
+    if end is not None:
+        children = children.filter(date_of_birth__lte=end)
+
+    if criteria.postcode:
+        field_name = "postcode_district" if criteria.postcode_is_district else "postcode"
+        at_address = Address.objects.filter(
+            status__in=LIVE_ADDRESS, **{field_name: criteria.postcode}
+        ).values("child_id")
+        children = children.filter(id__in=at_address)
+        # A shielded child must never be found through where they live.
+        if not may_search_hidden_fields(user):
+            children = children.filter(is_shielded=False)
+
+    name_condition = _name_q(query)
+    named = (
+        Q(id__in=ChildName.objects.filter(name_condition).values("child_id"))
+        if name_condition is not None
+        else None
+    )
+    if criteria.date_of_birth is not None:
+        dob = criteria.date_of_birth
+        born = Q(date_of_birth__in=_plausible_dates(dob))
+        if named is not None:
+            near = Q(
+                date_of_birth__gte=dob.replace(month=1, day=1) - datetime.timedelta(days=366),
+                date_of_birth__lte=dob.replace(month=12, day=31) + datetime.timedelta(days=366),
+            )
+            born |= named & near
+        children = children.filter(born)
+    elif named is not None:
+        children = children.filter(named)
+    return children.order_by()
+
+
+def _plausible_dates(dob: datetime.date) -> list[datetime.date]:
+    """The date itself and, where it is a real date, the date with day and month swapped."""
+    dates = [dob]
+    if dob.day <= 12 and dob.day != dob.month:
+        with contextlib.suppress(ValueError):
+            dates.append(dob.replace(month=dob.day, day=dob.month))
+    return dates
+
+
+def _birth_window(
+    criteria: SearchCriteria, today: datetime.date | None = None
+) -> tuple[datetime.date | None, datetime.date | None]:
+    today = today or datetime.date.today()
+    start: datetime.date | None = None
+    end: datetime.date | None = None
+    if criteria.date_of_birth is None and criteria.birth_year is not None:
+        if criteria.birth_month is not None:
+            start = datetime.date(criteria.birth_year, criteria.birth_month, 1)
+            next_month = start.replace(day=28) + datetime.timedelta(days=4)
+            end = next_month - datetime.timedelta(days=next_month.day)
+        else:
+            start = datetime.date(criteria.birth_year, 1, 1)
+            end = datetime.date(criteria.birth_year, 12, 31)
+    if criteria.age_to is not None:
+        # Older than age_to + 1 on their last birthday is out of range.
+        oldest = _years_before(today, criteria.age_to + 1) + datetime.timedelta(days=1)
+        start = max(start, oldest) if start else oldest
+    if criteria.age_from is not None:
+        youngest = _years_before(today, criteria.age_from)
+        end = min(end, youngest) if end else youngest
+    return start, end
+
+
+def _years_before(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _field_similarity(query: str, query_key: str, norm: str, key: str) -> float:
+    if query == norm:
+        return 1.0
+    best = fuzz.ratio(query, norm) / 100
+    if query_key and query_key == key:
+        best = max(best, 0.9)
+    if query in norm.split() or norm in query.split():
+        best = max(best, 0.92)
+    return best
+
+
+def _given_similarity(query: _NameQuery | None, given: str, given_key: str, norm: str, key: str):
+    if given == norm:
+        return 1.0
+    if len(given) == 1:
+        return 0.75 if norm.startswith(given) else 0.0
+    best = _field_similarity(given, given_key, norm, key)
+    variants = query.given_variants if query is not None else given_name_variants(given)
+    if norm in variants:
+        best = max(best, 0.9)
+    return best
+
+
+def _name_score(name: ChildName, query: _NameQuery) -> float:
+    def combined(family: str, family_key: str, given: str, given_key: str, q) -> float:
+        parts: list[tuple[float, float]] = []
+        if family:
+            parts.append(
+                (0.55, _field_similarity(family, family_key, name.family_norm, name.family_key))
+            )
+        if given:
+            parts.append(
+                (0.45, _given_similarity(q, given, given_key, name.given_norm, name.given_key))
+            )
+        total_weight = sum(weight for weight, _ in parts)
+        return sum(weight * value for weight, value in parts) / total_weight
+
+    straight = combined(query.family, query.family_key, query.given, query.given_key, query)
+    best = straight
+    if query.family and query.given:
+        swapped = combined(query.given, query.given_key, query.family, query.family_key, None)
+        best = max(best, swapped * SWAPPED_NAME_FACTOR)
+    if name.kind != NameKind.CURRENT:
+        best *= FORMER_NAME_FACTOR
+    return best
+
+
+def _dob_score(actual: datetime.date, wanted: datetime.date) -> float:
+    if actual == wanted:
+        return 1.0
+    if actual in _plausible_dates(wanted):
+        return 0.85
+    same = sum([actual.year == wanted.year, actual.month == wanted.month, actual.day == wanted.day])
+    return 0.6 if same == 2 else 0.0
+
+
+def _score(
+    child: Child,
+    names: list[ChildName],
+    criteria: SearchCriteria,
+    query: _NameQuery,
+    district: str,
+) -> Match | None:
+    components: list[tuple[float, float]] = []
+    name_score = None
+    best_name: ChildName | None = None
+    if query.family or query.given:
+        for name in names:
+            score = _name_score(name, query)
+            if name_score is None or score > name_score:
+                name_score, best_name = score, name
+        name_score = name_score or 0.0
+        if name_score < MIN_NAME_SCORE:
+            return None
+        components.append((NAME_WEIGHT, name_score))
+    dob_score = None
+    if criteria.date_of_birth is not None:
+        dob_score = _dob_score(child.date_of_birth, criteria.date_of_birth)
+        components.append((DOB_WEIGHT, dob_score))
+
+    # With only filters given (no name, no full date), every child that passed them matches.
+    total = 1.0
+    if components:
+        total = sum(w * v for w, v in components) / sum(w for w, _ in components)
+    if total < MIN_SCORE:
+        return None
+    exact = (name_score in (None, 1.0)) and (dob_score in (None, 1.0))
+    if best_name is not None and best_name.kind != NameKind.CURRENT:
+        exact = False
+    former = ""
+    if best_name is not None and best_name.kind != NameKind.CURRENT:
+        former = f"{best_name.given_name} {best_name.family_name}"
+    return Match(
+        child=child,
+        score=round(total * 100),
+        exact=exact,
+        postcode_district=district,
+        matched_former_name=former,
+    )

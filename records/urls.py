@@ -1,0 +1,9 @@
+from django.urls import path
+
+from records import views
+
+app_name = "records"
+urlpatterns = [
+    path("", views.search, name="search"),
+    path("children/<uuid:public_id>/", views.child_detail, name="child"),
+]
