@@ -18,7 +18,12 @@ class ChildSearchForm(forms.Form):
         label="From age", min_value=0, max_value=OLDEST_AGE, required=False
     )
     age_to = forms.IntegerField(label="To age", min_value=0, max_value=OLDEST_AGE, required=False)
-    postcode = forms.CharField(label="Postcode or postcode district", max_length=10, required=False)
+    postcode = forms.CharField(
+        label="Postcode or postcode district",
+        max_length=12,
+        required=False,
+        error_messages={"max_length": "Enter a full postcode, like SE6 4RU, or a district"},
+    )
 
     def clean_dob_year(self) -> int | None:
         year = self.cleaned_data.get("dob_year")
@@ -114,7 +119,7 @@ class AccessReason(forms.Form):
         error_messages={"required": "Select why you need to see this record"},
     )
     other_reason = forms.CharField(
-        label="Give the reason", max_length=500, required=False, widget=forms.Textarea
+        label="Reason in your own words", max_length=500, required=False, widget=forms.Textarea
     )
 
     def clean(self) -> dict:
@@ -125,6 +130,5 @@ class AccessReason(forms.Form):
 
     def reason_text(self) -> str:
         label = dict(self.REASONS)[self.cleaned_data["reason"]]
-        if self.cleaned_data["reason"] == "other":
-            return f"Other: {self.cleaned_data['other_reason'].strip()}"
-        return label
+        detail = self.cleaned_data.get("other_reason", "").strip()
+        return f"{label}: {detail}" if detail else label

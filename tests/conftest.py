@@ -40,3 +40,12 @@ def suspended_user():
     user.is_active = False
     user.save()
     return user
+
+
+@pytest.fixture(autouse=True)
+def plain_static_files(settings):
+    """Tests render templates without a collectstatic manifest."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }

@@ -1,0 +1,47 @@
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from accounts.models import User
+from involvements.models import Involvement
+from records.models import Address, Child, ChildName
+from records.search import SearchCriteria, search_children
+
+pytestmark = pytest.mark.django_db
+
+
+def counts():
+    return [m.objects.count() for m in (Child, ChildName, Address, Involvement, User, Group)]
+
+
+def test_seed_demo_builds_a_borough_and_a_second_run_changes_nothing(settings):
+    settings.DEMO_MODE = True
+    call_command("seed_demo", children=60)
+    first = counts()
+    assert first[0] == 60
+    assert User.objects.filter(username="senco", totpdevice__confirmed=True).exists()
+    call_command("seed_demo", children=60)
+    assert counts() == first
+
+
+def test_the_demo_case_study_child_is_found_by_a_misspelt_name_with_the_date_of_birth():
+    call_command("seed_demo", children=60)
+    carol = Child.objects.get(given_name="Carol", family_name="Whitfield")
+    searcher = User.objects.get(username="senco")
+    outcome = search_children(
+        user=searcher,
+        criteria=SearchCriteria(
+            given_name="Carol", family_name="Whitfeild", date_of_birth=carol.date_of_birth
+        ),
+        cap=20,
+    )
+    assert outcome.matches[0].child == carol
+
+
+def test_demo_logins_refuse_to_print_secrets_outside_demo_mode(settings):
+    settings.DEMO_MODE = False
+    with pytest.raises(CommandError):
+        call_command("demo_logins")
+    with pytest.raises(CommandError):
+        call_command("demo_totp", "senco")
