@@ -12,20 +12,39 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils.http import urlencode
+from django_otp import DEVICE_ID_SESSION_KEY
+
+from accounts.access import (
+    AccessProblem,
+    access_problem,
+    administrators_to_contact,
+    needs_agreement,
+)
+from audit.models import Action, Outcome
+from audit.services import audit_event_record
 
 # View names reachable without a complete sign-in.
 PUBLIC_VIEWS = frozenset(
     {
         "accounts:login",
+        "accounts:password_reset",
+        "accounts:password_reset_done",
+        "accounts:password_reset_confirm",
+        "accounts:password_reset_complete",
         "health:live",
         "health:ready",
     }
 )
 # View names reachable with a password but before the second factor.
-PASSWORD_ONLY_VIEWS = frozenset({"accounts:verify", "accounts:logout"})
+PASSWORD_ONLY_VIEWS = frozenset(
+    {"accounts:verify", "accounts:verify_backup", "accounts:logout", "accounts:enrol"}
+)
+# View names a verified user may reach while their access has lapsed or they
+# still have to accept the current user agreement.
+LAPSED_VIEWS = frozenset({"accounts:logout", "accounts:agreement"})
 SESSION_STARTED_KEY = "auth_started_at"
 
 
@@ -61,8 +80,34 @@ class RequireSecondFactorMiddleware:
         if view_name in PASSWORD_ONLY_VIEWS:
             return self.get_response(request)
         if not user.is_verified():
+            if request.session.get(DEVICE_ID_SESSION_KEY):
+                # The device this session was verified with has been removed.
+                logout(request)
+                return redirect(_login_url(request))
             return redirect(f"{reverse('accounts:verify')}?{urlencode({'next': _next(request)})}")
+        if view_name in LAPSED_VIEWS:
+            return self.get_response(request)
+        problem = access_problem(user)
+        if problem is not None:
+            return _access_stopped(request, problem)
+        if needs_agreement(user):
+            return redirect(
+                f"{reverse('accounts:agreement')}?{urlencode({'next': _next(request)})}"
+            )
         return self.get_response(request)
+
+
+def _access_stopped(request: HttpRequest, problem: AccessProblem) -> HttpResponse:
+    """The page a user sees, on any URL, once their access has lapsed; audited."""
+    audit_event_record(
+        action=Action.ACCESS_LAPSED,
+        request=request,
+        outcome=Outcome.DENIED,
+        reason=problem.title,
+        details={"path": request.path},
+    )
+    context = {"problem": problem, "contacts": administrators_to_contact(request.user)}
+    return render(request, "accounts/access_stopped.html", context, status=403)
 
 
 def _next(request: HttpRequest) -> str:

@@ -2,14 +2,18 @@
 
 import time
 
+from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django_otp import login as otp_login
 from django_otp import match_token
 
 from accounts.middleware import SESSION_STARTED_KEY
-from accounts.models import User
+from accounts.models import User, Vetting
 from audit.models import Action, Outcome
 from audit.services import audit_event_record
 
@@ -27,6 +31,7 @@ def user_sign_in(*, request: HttpRequest, username: str, password: str) -> User 
             request=request,
             outcome=Outcome.FAILURE,
             actor_username=username,
+            details={"locked": bool(getattr(request, "axes_locked_out", False))},
         )
         return None
     with transaction.atomic():
@@ -39,9 +44,18 @@ def user_sign_in(*, request: HttpRequest, username: str, password: str) -> User 
 def user_verify_second_factor(*, request: HttpRequest, token: str) -> bool:
     """Accept a one-time code from one of the user's devices; a used code cannot be replayed."""
     user = request.user
-    device = match_token(user, token)
+    credentials = {"username": user.get_username()}
+    locked = AxesProxyHandler.is_locked(request, credentials)
+    device = None if locked else match_token(user, token)
     if device is None:
-        audit_event_record(action=Action.OTP_FAILURE, request=request, outcome=Outcome.FAILURE)
+        audit_event_record(
+            action=Action.OTP_FAILURE,
+            request=request,
+            outcome=Outcome.FAILURE,
+            details={"locked": locked},
+        )
+        # Count the failure toward the same lockout as failed passwords.
+        user_login_failed.send(sender=__name__, credentials=credentials, request=request)
         return False
     with transaction.atomic():
         started = request.session.get(SESSION_STARTED_KEY)
@@ -61,3 +75,34 @@ def user_sign_out(*, request: HttpRequest) -> None:
     if request.user.is_authenticated:
         audit_event_record(action=Action.LOGOUT, request=request)
     logout(request)
+
+
+@transaction.atomic
+def agreement_accept(*, request: HttpRequest) -> None:
+    """Record that the user accepted the current end-user agreement."""
+    vetting, _ = Vetting.objects.get_or_create(user=request.user)
+    vetting.agreement_version = settings.USER_AGREEMENT_VERSION
+    vetting.agreement_accepted_at = timezone.now()
+    vetting.save(update_fields=["agreement_version", "agreement_accepted_at"])
+    audit_event_record(
+        action=Action.AGREEMENT_ACCEPT,
+        request=request,
+        details={"version": settings.USER_AGREEMENT_VERSION},
+    )
+
+
+def password_change_record(*, request: HttpRequest) -> None:
+    audit_event_record(action=Action.PASSWORD_CHANGE, request=request)
+
+
+def password_reset_request_record(*, request: HttpRequest, email: str) -> None:
+    """Audit a reset request; the page says the same whether or not the address is known."""
+    audit_event_record(
+        action=Action.PASSWORD_RESET_REQUEST,
+        request=request,
+        actor_username=email[:150],
+    )
+
+
+def password_reset_record(*, request: HttpRequest, user: User) -> None:
+    audit_event_record(action=Action.PASSWORD_RESET, request=request, actor=user)

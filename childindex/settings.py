@@ -6,6 +6,7 @@ SECRET_KEY, ALLOWED_HOSTS, HTTPS=true and DATABASE_URL. A malformed value
 raises ImproperlyConfigured at start-up rather than running half-configured.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -72,6 +73,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "axes",
     "auditlog",
     "audit",
     "accounts",
@@ -95,6 +97,12 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.NoStoreMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "childindex.urls"
@@ -111,6 +119,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.service",
+                "records.context_processors.navigation",
             ],
         },
     },
@@ -154,6 +163,7 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "accounts.passwords.MaximumLengthValidator"},
+    {"NAME": "accounts.passwords.ContextWordsValidator"},
 ]
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -214,6 +224,28 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "childindex@localhost"
 
 SERVICE_NAME = "Child Index"
 
+# Vetting: how long each item stays valid, and the current end-user agreement.
+DBS_VALID_YEARS = env_int("DBS_VALID_YEARS", 3)
+TRAINING_VALID_YEARS = env_int("TRAINING_VALID_YEARS", 3)
+AUTHORISATION_VALID_YEARS = env_int("AUTHORISATION_VALID_YEARS", 1)
+EXPIRY_WARNING_DAYS = env_int("EXPIRY_WARNING_DAYS", 30)
+USER_AGREEMENT_VERSION = os.environ.get("USER_AGREEMENT_VERSION", "2026-1")
+ACTIVATION_CODE_HOURS = env_int("ACTIVATION_CODE_HOURS", 72)
+BACKUP_CODE_COUNT = 10
+
+# Lockout (django-axes): 5 failed passwords or codes lock the username and the
+# client IP, each on its own, for 15 minutes.
+AXES_FAILURE_LIMIT = env_int("LOCKOUT_FAILURES", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "audit.services.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.same_response_as_a_failed_sign_in"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_VERBOSE = False
+AXES_ENABLE_ADMIN = False
+
 # Search: how many results a page shows before asking the user to refine.
 SEARCH_RESULT_CAP = env_int("SEARCH_RESULT_CAP", 20)
 # A reason for access lets the user re-open that child's record for this long.
@@ -236,6 +268,7 @@ LOGGING = {
         # but keep Django's request logger at WARNING so bodies never reach logs.
         "django.request": {"level": "WARNING"},
         "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
     },
 }
 CSRF_FAILURE_VIEW = "childindex.errors.csrf_failure"

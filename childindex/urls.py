@@ -7,7 +7,7 @@ admin.site.__class__ = OTPAdminSite
 
 urlpatterns = [
     path("", include("records.urls")),
-    path("account/", include("accounts.urls")),
+    path("", include("accounts.urls")),
     path("health/", include("childindex.health")),
     path("django-admin/", admin.site.urls),
 ]

@@ -28,7 +28,7 @@ def _visible_child(request: HttpRequest, public_id: str) -> Child:
 def search(request: HttpRequest) -> HttpResponse:
     if not may_search(request.user):
         return render(request, "records/no_search_access.html", status=403)
-    form = ChildSearchForm(request.POST or None)
+    form = ChildSearchForm(request.POST if request.method == "POST" else None)
     outcome = None
     if request.method == "POST" and form.is_valid():
         outcome = child_search(request=request, criteria=form.criteria())

@@ -4,13 +4,15 @@ import datetime
 import itertools
 import time
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.test import Client
+from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.middleware import SESSION_STARTED_KEY
-from accounts.models import Organisation, OrganisationType, User
+from accounts.models import AccountStatus, Organisation, OrganisationType, User, Vetting
 from accounts.roles import Role
 from involvements.models import Involvement, Practitioner, Service, ServiceType
 from records.models import AddressStatus, Child
@@ -35,6 +37,8 @@ def make_user(
     roles: tuple[Role, ...] = (Role.PRACTITIONER,),
     organisation: Organisation | None = None,
     with_device: bool = True,
+    status: str = AccountStatus.ACTIVE,
+    vetted: bool = True,
 ) -> User:
     user = User.objects.create_user(
         username=username or f"user{next(_counter)}",
@@ -42,13 +46,33 @@ def make_user(
         organisation=organisation or make_organisation(),
         first_name="Test",
         last_name="User",
+        status=status,
     )
+    if vetted:
+        make_vetting(user)
     for role in roles:
         group, _ = Group.objects.get_or_create(name=role.value)
         user.groups.add(group)
     if with_device:
         TOTPDevice.objects.create(user=user, name="Test authenticator", confirmed=True)
     return user
+
+
+def make_vetting(user: User, *, today: datetime.date | None = None, **overrides: object) -> Vetting:
+    """A complete, in-date vetting record with the current agreement accepted."""
+    today = today or datetime.date.today()
+    fields = {
+        "dbs_certificate_number": "001234567890",
+        "dbs_issue_date": today - datetime.timedelta(days=100),
+        "manager_name": "A Manager",
+        "manager_authorised_on": today - datetime.timedelta(days=50),
+        "training_completed_on": today - datetime.timedelta(days=40),
+        "agreement_version": settings.USER_AGREEMENT_VERSION,
+        "agreement_accepted_at": timezone.now(),
+        **overrides,
+    }
+    vetting, _ = Vetting.objects.update_or_create(user=user, defaults=fields)
+    return vetting
 
 
 def signed_in_client(user: User, *, verified: bool = True) -> Client:

@@ -22,10 +22,38 @@ ACCESS = {
     "health:ready": PUBLIC,
     "accounts:verify": PASSWORD_ONLY,
     "accounts:logout": PASSWORD_ONLY,
+    "accounts:password_reset": PUBLIC,
+    "accounts:password_reset_done": PUBLIC,
+    "accounts:password_reset_confirm": PUBLIC,
+    "accounts:password_reset_complete": PUBLIC,
+    "accounts:verify_backup": PASSWORD_ONLY,
+    "accounts:enrol": PASSWORD_ONLY,
+    "accounts:agreement": PROTECTED,
+    "accounts:security": PROTECTED,
+    "accounts:device_remove": PROTECTED,
+    "accounts:backup_codes": PROTECTED,
+    "accounts:password_change": PROTECTED,
+    "accounts:request_account": PROTECTED,
+    "accounts:admin_users": PROTECTED,
+    "accounts:admin_review": PROTECTED,
+    "accounts:admin_user": PROTECTED,
+    "accounts:admin_vetting": PROTECTED,
+    "accounts:admin_authorise": PROTECTED,
+    "accounts:admin_activation": PROTECTED,
+    "accounts:admin_suspend": PROTECTED,
+    "accounts:admin_reactivate": PROTECTED,
+    "accounts:admin_close": PROTECTED,
+    "accounts:admin_roles": PROTECTED,
     "records:search": PROTECTED,
     "records:child": PROTECTED,
 }
-SAMPLE_KWARGS = {"public_id": uuid.uuid4()}
+SAMPLE_KWARGS = {
+    "public_id": uuid.uuid4(),
+    "device_id": 1,
+    "item": "dbs",
+    "uidb64": "MQ",
+    "token": "set-password",
+}
 
 
 def _walk(resolver: URLResolver, namespace: str = "") -> list[tuple[str, object]]:

@@ -10,13 +10,15 @@ import datetime
 import random
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from faker import Faker
 
-from accounts.models import Organisation, OrganisationType, User
+from accounts.models import AccountStatus, Organisation, OrganisationType, User, Vetting
 from accounts.roles import Role
 from demo.people import DEMO_PASSWORD, DEMO_USERS
 from involvements.models import Involvement, Practitioner, Service, ServiceType
@@ -233,7 +235,9 @@ class Command(BaseCommand):
             )
             if created:
                 user.set_password(DEMO_PASSWORD)
-                user.save()
+            user.status = AccountStatus.ACTIVE
+            user.save()
+            _demo_vetting(user)
             user.groups.set(Group.objects.filter(name__in=[role.value for role in demo.roles]))
             if not TOTPDevice.objects.filter(user=user, name="Demo authenticator").exists():
                 TOTPDevice.objects.create(user=user, name="Demo authenticator", confirmed=True)
@@ -248,6 +252,25 @@ class Command(BaseCommand):
         builder.add_case_studies()
         builder.add_random(count - len(builder.children))
         builder.save()
+
+
+def _demo_vetting(user: User) -> None:
+    """Demo users are vetted: checks recorded this year, current agreement accepted."""
+    if Vetting.objects.filter(user=user, dbs_issue_date__isnull=False).exists():
+        return
+    today = datetime.date.today()
+    Vetting.objects.update_or_create(
+        user=user,
+        defaults={
+            "dbs_certificate_number": f"{abs(hash(user.username)) % 10**12:012d}",
+            "dbs_issue_date": today - datetime.timedelta(days=60),
+            "manager_name": "Demo Manager",
+            "manager_authorised_on": today - datetime.timedelta(days=30),
+            "training_completed_on": today - datetime.timedelta(days=20),
+            "agreement_version": settings.USER_AGREEMENT_VERSION,
+            "agreement_accepted_at": timezone.now(),
+        },
+    )
 
 
 class _BoroughBuilder:

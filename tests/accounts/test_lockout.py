@@ -1,0 +1,94 @@
+"""Five failed passwords or codes lock the username and the client IP for 15 minutes."""
+
+import datetime
+import time
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from audit.models import Action, AuditEvent
+from tests.factories import PASSWORD, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def attempt(username: str, password: str, ip: str = "198.51.100.1"):
+    return Client(REMOTE_ADDR=ip).post(
+        reverse("accounts:login"), {"username": username, "password": password}
+    )
+
+
+def body(response) -> str:
+    page = response.content.decode()
+    return page.split('name="csrfmiddlewaretoken"')[0] + page.split("</form>")[-1]
+
+
+def test_five_wrong_passwords_lock_the_account_and_the_lock_looks_like_a_wrong_password():
+    make_user("casey")
+    for _ in range(5):
+        wrong = attempt("casey", "wrong-password-xyz")
+    locked = attempt("casey", PASSWORD, ip="203.0.113.50")
+    assert locked.status_code == wrong.status_code == 200
+    assert "Enter a correct username and password" in locked.content.decode()
+    assert "locked" not in locked.content.decode().lower()
+    last = AuditEvent.objects.filter(action=Action.LOGIN_FAILURE).order_by("-id").first()
+    assert last.details["locked"] is True
+
+
+def test_the_lock_lifts_after_fifteen_minutes():
+    make_user("casey")
+    for _ in range(5):
+        attempt("casey", "wrong-password-xyz")
+    with time_machine.travel(
+        datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(minutes=16)
+    ):
+        response = attempt("casey", PASSWORD)
+    assert response.status_code == 302
+
+
+def test_four_failures_do_not_lock():
+    make_user("casey")
+    for _ in range(4):
+        attempt("casey", "wrong-password-xyz")
+    assert attempt("casey", PASSWORD).status_code == 302
+
+
+def test_failures_from_one_ip_across_many_usernames_lock_that_ip():
+    make_user("casey")
+    for number in range(5):
+        attempt(f"guess{number}", "whatever-password", ip="192.0.2.66")
+    assert attempt("casey", PASSWORD, ip="192.0.2.66").status_code == 200
+    assert attempt("casey", PASSWORD, ip="192.0.2.67").status_code == 302
+
+
+def test_wrong_codes_count_toward_the_same_lock():
+    user = make_user("casey")
+    device = TOTPDevice.objects.get(user=user)
+    client = Client(REMOTE_ADDR="198.51.100.9")
+    client.post(reverse("accounts:login"), {"username": "casey", "password": PASSWORD})
+    for _ in range(5):
+        client.post(reverse("accounts:verify"), {"token": "000000"})
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    response = client.post(reverse("accounts:verify"), {"token": f"{totp.token():06d}"})
+    assert "The code is not valid" in response.content.decode()
+    assert attempt("casey", PASSWORD, ip="203.0.113.77").status_code == 200
+    assert AuditEvent.objects.filter(action=Action.OTP_FAILURE).count() == 6
+
+
+def test_the_client_ip_comes_from_the_trusted_proxy_header_when_configured(settings):
+    settings.CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    make_user("casey")
+    for number in range(5):
+        Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=f"192.0.2.{number}").post(
+            reverse("accounts:login"), {"username": f"guess{number}", "password": "nope-nope-nope"}
+        )
+    # Five different clients behind the same proxy: nobody else is locked out.
+    response = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.200").post(
+        reverse("accounts:login"), {"username": "casey", "password": PASSWORD}
+    )
+    assert response.status_code == 302
