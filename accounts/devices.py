@@ -13,6 +13,7 @@ from django.utils import timezone
 from django_otp import login as otp_login
 from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts.lifecycle import status_set, user_sessions_end
 from accounts.models import (
@@ -126,11 +127,44 @@ def backup_codes_issue(*, request: HttpRequest, user: User) -> list[str]:
     return codes
 
 
+@transaction.atomic
+def webauthn_enrolment_complete(*, request: HttpRequest, user: User, device_id: int) -> None:
+    """A security key or passkey was registered: spend the activation code, as for an app."""
+    activation = pending_activation(request, user)
+    if activation is None:
+        raise EnrolmentError(
+            "Your activation code has expired. Ask your administrator for a new one"
+        )
+    device = WebAuthnCredential.objects.get(pk=device_id, user=user)
+    device.name = device.name or "Security key"
+    device.save(update_fields=["name"])
+    activation.used_at = timezone.now()
+    activation.save(update_fields=["used_at"])
+    del request.session[ENROLMENT_SESSION_KEY]
+    if user.status == AccountStatus.AWAITING_ENROLMENT:
+        status_set(user, AccountStatus.ACTIVE, by=user)
+    audit_event_record(
+        action=Action.DEVICE_ENROL,
+        request=request,
+        actor=user,
+        details={"device": device.persistent_id, "kind": "webauthn"},
+    )
+    user_sessions_end(user)
+    update_session_auth_hash(request, user)
+    otp_login(request, device)
+    request.session.cycle_key()
+
+
+def authenticators(user: User) -> list[Device]:
+    """The user's confirmed authenticator apps and security keys (not backup codes)."""
+    devices: list[Device] = list(TOTPDevice.objects.filter(user=user, confirmed=True))
+    devices.extend(WebAuthnCredential.objects.filter(user=user, confirmed=True))
+    return devices
+
+
 def user_devices(user: User) -> list[Device]:
     """The user's confirmed second factors, of every kind."""
-    devices: list[Device] = list(TOTPDevice.objects.filter(user=user, confirmed=True))
-    devices.extend(BackupCodeDevice.objects.filter(user=user))
-    return devices
+    return [*authenticators(user), *BackupCodeDevice.objects.filter(user=user)]
 
 
 @transaction.atomic
@@ -142,13 +176,12 @@ def device_remove(*, request: HttpRequest, user: User, device: Device) -> None:
     """
     if device.user_id != user.pk:
         raise EnrolmentError("That device is not yours")
-    if isinstance(device, TOTPDevice):
-        others = TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk)
-        if not others.exists():
-            raise EnrolmentError(
-                "You cannot remove your only authenticator. To replace it, ask your "
-                "administrator for an activation code"
-            )
+    others = [d for d in authenticators(user) if d.persistent_id != device.persistent_id]
+    if not isinstance(device, BackupCodeDevice) and not others:
+        raise EnrolmentError(
+            "You cannot remove your only authenticator. To replace it, ask your "
+            "administrator for an activation code"
+        )
     persistent_id = device.persistent_id
     # Sessions verified with this device lose their verification with it; the
     # second-factor middleware then ends them (see accounts.middleware).
@@ -156,8 +189,3 @@ def device_remove(*, request: HttpRequest, user: User, device: Device) -> None:
     audit_event_record(
         action=Action.DEVICE_REMOVE, request=request, actor=user, details={"device": persistent_id}
     )
-
-
-def device_failure_record(*, request: HttpRequest) -> None:
-    """Audit a failed second-factor attempt (the lockout counter is told separately)."""
-    audit_event_record(action=Action.OTP_FAILURE, request=request, outcome=Outcome.FAILURE)

@@ -40,7 +40,19 @@ PUBLIC_VIEWS = frozenset(
 )
 # View names reachable with a password but before the second factor.
 PASSWORD_ONLY_VIEWS = frozenset(
-    {"accounts:verify", "accounts:verify_backup", "accounts:logout", "accounts:enrol"}
+    {
+        "accounts:verify",
+        "accounts:verify_backup",
+        "accounts:logout",
+        "accounts:enrol",
+        # Security-key ceremonies: registration is gated by an activation code
+        # (accounts.webauthn), authentication is the second factor itself.
+        "otp_webauthn:credential-registration-begin",
+        "otp_webauthn:credential-registration-complete",
+        "otp_webauthn:credential-authentication-begin",
+        "otp_webauthn:credential-authentication-complete",
+        "otp_webauthn:js-i18n-catalog",
+    }
 )
 # View names a verified user may reach while their access has lapsed or they
 # still have to accept the current user agreement.

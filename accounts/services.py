@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django_otp import login as otp_login
 from django_otp import match_token
+from django_otp.models import Device
 
 from accounts.middleware import SESSION_STARTED_KEY
 from accounts.models import User, Vetting
@@ -58,16 +59,21 @@ def user_verify_second_factor(*, request: HttpRequest, token: str) -> bool:
         user_login_failed.send(sender=__name__, credentials=credentials, request=request)
         return False
     with transaction.atomic():
-        started = request.session.get(SESSION_STARTED_KEY)
         otp_login(request, device)
-        request.session.cycle_key()
-        request.session[SESSION_STARTED_KEY] = started
-        audit_event_record(
-            action=Action.OTP_SUCCESS,
-            request=request,
-            details={"device": device.persistent_id},
-        )
+        second_factor_passed(request=request, device=device)
     return True
+
+
+def second_factor_passed(*, request: HttpRequest, device: Device) -> None:
+    """After any second factor: a new session key, and the event that records which device."""
+    started = request.session.get(SESSION_STARTED_KEY)
+    request.session.cycle_key()
+    request.session[SESSION_STARTED_KEY] = started
+    audit_event_record(
+        action=Action.OTP_SUCCESS,
+        request=request,
+        details={"device": device.persistent_id},
+    )
 
 
 def user_sign_out(*, request: HttpRequest) -> None:

@@ -12,7 +12,7 @@ urlpatterns = [
     path("account/agreement/", views.agreement, name="agreement"),
     path("account/security/", views.security, name="security"),
     path(
-        "account/security/authenticators/<int:device_id>/remove/",
+        "account/security/<slug:kind>/<int:device_id>/remove/",
         views.device_remove_view,
         name="device_remove",
     ),

@@ -13,6 +13,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts.devices import (
     EnrolmentError,
@@ -73,25 +74,26 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _has_authenticator(request: HttpRequest) -> bool:
-    return TOTPDevice.objects.filter(user=request.user, confirmed=True).exists()
-
-
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
     if request.user.is_verified():
         return redirect(_safe_next(request))
-    has_device = _has_authenticator(request)
+    has_app = TOTPDevice.objects.filter(user=request.user, confirmed=True).exists()
+    has_key = WebAuthnCredential.objects.filter(user=request.user, confirmed=True).exists()
+    has_device = has_app or has_key
     form = SecondFactorForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and has_device and form.is_valid():
         if user_verify_second_factor(request=request, token=form.cleaned_data["token"]):
             return redirect(_safe_next(request))
         form.add_error("token", "The code is not valid. Check your authenticator app and try again")
-    return render(
-        request,
-        "accounts/verify.html",
-        {"form": form, "next": _safe_next(request), "has_device": has_device},
-    )
+    context = {
+        "form": form,
+        "next": _safe_next(request),
+        "has_device": has_device,
+        "has_app": has_app,
+        "has_key": has_key,
+    }
+    return render(request, "accounts/verify.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -184,15 +186,20 @@ def security(request: HttpRequest) -> HttpResponse:
     """The user's own second factors and password."""
     devices = user_devices(request.user)
     context = {
-        "authenticators": [d for d in devices if isinstance(d, TOTPDevice)],
+        "apps": [d for d in devices if isinstance(d, TOTPDevice)],
+        "keys": [d for d in devices if isinstance(d, WebAuthnCredential)],
         "backup": next((d for d in devices if isinstance(d, BackupCodeDevice)), None),
     }
     return render(request, "accounts/security.html", context)
 
 
+DEVICE_KINDS = {"app": TOTPDevice, "key": WebAuthnCredential}
+
+
 @require_http_methods(["GET", "POST"])
-def device_remove_view(request: HttpRequest, device_id: int) -> HttpResponse:
-    device = TOTPDevice.objects.filter(user=request.user, confirmed=True, pk=device_id).first()
+def device_remove_view(request: HttpRequest, kind: str, device_id: int) -> HttpResponse:
+    model = DEVICE_KINDS.get(kind)
+    device = model.objects.filter(user=request.user, pk=device_id).first() if model else None
     if device is None:
         raise Http404
     error = ""

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "django_otp_webauthn",
     "auditlog",
     "audit",
     "accounts",
@@ -196,6 +197,11 @@ if env_bool("TRUST_X_FORWARDED_PROTO", False):
 CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "")
 
 OTP_TOTP_ISSUER = "Child Index"
+# Security keys and passkeys: a second factor only, never a password replacement.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_RP_NAME = "Child Index"
+OTP_WEBAUTHN_RP_ID = os.environ.get("WEBAUTHN_RP_ID", "localhost")
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list("WEBAUTHN_ORIGINS", ["http://localhost:8000"])
 OTP_TOTP_THROTTLE_FACTOR = 1
 
 LANGUAGE_CODE = "en-gb"

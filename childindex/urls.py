@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("records.urls")),
     path("", include("accounts.urls")),
     path("health/", include("childindex.health")),
+    path("webauthn/", include("accounts.webauthn")),
     path("django-admin/", admin.site.urls),
 ]
 

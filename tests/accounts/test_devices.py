@@ -156,7 +156,7 @@ def test_removing_a_device_ends_the_sessions_that_used_it():
     session[DEVICE_ID_SESSION_KEY] = spare.persistent_id
     session.save()
 
-    response = on_spare.post(reverse("accounts:device_remove", args=[main.pk]))
+    response = on_spare.post(reverse("accounts:device_remove", args=["app", main.pk]))
     assert response.status_code == 302
     assert not TOTPDevice.objects.filter(pk=main.pk).exists()
     assert on_spare.get(reverse("records:search")).status_code == 200
@@ -170,7 +170,9 @@ def test_removing_a_device_ends_the_sessions_that_used_it():
 def test_the_only_authenticator_cannot_be_removed():
     user = make_user("casey")
     device = TOTPDevice.objects.get(user=user)
-    response = signed_in_client(user).post(reverse("accounts:device_remove", args=[device.pk]))
+    response = signed_in_client(user).post(
+        reverse("accounts:device_remove", args=["app", device.pk])
+    )
     assert "You cannot remove your only authenticator" in response.content.decode()
     assert TOTPDevice.objects.filter(pk=device.pk).exists()
 
@@ -179,7 +181,7 @@ def test_another_users_device_cannot_be_removed():
     owner = make_user("owner")
     device = TOTPDevice.objects.get(user=owner)
     response = signed_in_client(make_user("other")).post(
-        reverse("accounts:device_remove", args=[device.pk])
+        reverse("accounts:device_remove", args=["app", device.pk])
     )
     assert response.status_code == 404
     assert TOTPDevice.objects.filter(pk=device.pk).exists()

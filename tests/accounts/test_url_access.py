@@ -44,11 +44,17 @@ ACCESS = {
     "accounts:admin_reactivate": PROTECTED,
     "accounts:admin_close": PROTECTED,
     "accounts:admin_roles": PROTECTED,
+    "otp_webauthn:credential-registration-begin": PASSWORD_ONLY,
+    "otp_webauthn:credential-registration-complete": PASSWORD_ONLY,
+    "otp_webauthn:credential-authentication-begin": PASSWORD_ONLY,
+    "otp_webauthn:credential-authentication-complete": PASSWORD_ONLY,
+    "otp_webauthn:js-i18n-catalog": PASSWORD_ONLY,
     "records:search": PROTECTED,
     "records:child": PROTECTED,
 }
 SAMPLE_KWARGS = {
     "public_id": uuid.uuid4(),
+    "kind": "app",
     "device_id": 1,
     "item": "dbs",
     "uidb64": "MQ",
