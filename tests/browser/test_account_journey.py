@@ -1,4 +1,4 @@
-"""An administrator vets and authorises a requested account; the new user enrols TOTP and signs in."""
+"""An administrator vets and authorises a requested account; the user enrols TOTP and signs in."""
 
 import base64
 import datetime
