@@ -41,8 +41,8 @@ from accounts.lifecycle import (
 )
 from accounts.models import AccountStatus, User, Vetting
 from accounts.roles import Role
-from audit.models import Action, AuditEvent, Outcome
-from audit.services import audit_event_record
+from audit.models import AuditEvent
+from audit.services import audit_denial_record
 
 REVIEW_STATUSES = (
     AccountStatus.REQUESTED,
@@ -58,12 +58,7 @@ def administrator_required(view: View) -> View:
     @wraps(view)
     def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         if not is_administrator(request.user):
-            audit_event_record(
-                action=Action.ACCESS_DENIED,
-                request=request,
-                outcome=Outcome.DENIED,
-                details={"path": request.path},
-            )
+            audit_denial_record(request=request, reason="not an administrator")
             return render(request, "errors/403.html", status=403)
         return view(request, *args, **kwargs)
 
@@ -79,10 +74,9 @@ def _managed_user(request: HttpRequest, public_id: str) -> User:
             .get(public_id=public_id)
         )
     except User.DoesNotExist as exc:
-        audit_event_record(
-            action=Action.ACCESS_DENIED,
+        audit_denial_record(
             request=request,
-            outcome=Outcome.DENIED,
+            reason="user not found or not managed",
             object_type="user",
             object_id=str(public_id),
         )
@@ -317,13 +311,11 @@ def roles(request: HttpRequest, public_id: str) -> HttpResponse:
     user = _managed_user(request, public_id)
     allowed = grantable_roles(request.user, user)
     if not allowed:
-        audit_event_record(
-            action=Action.ACCESS_DENIED,
+        audit_denial_record(
             request=request,
-            outcome=Outcome.DENIED,
+            reason="roles change refused",
             object_type="user",
             object_id=str(user.public_id),
-            reason="roles change refused",
         )
         return render(request, "accounts/admin/roles_refused.html", {"subject": user}, status=403)
     choices = [(role.value, role.label) for role in Role if role in allowed]

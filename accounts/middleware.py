@@ -23,8 +23,8 @@ from accounts.access import (
     administrators_to_contact,
     needs_agreement,
 )
-from audit.models import Action, Outcome
-from audit.services import audit_event_record
+from audit.models import Action
+from audit.services import audit_denial_record
 
 # View names reachable without a complete sign-in.
 PUBLIC_VIEWS = frozenset(
@@ -111,13 +111,7 @@ class RequireSecondFactorMiddleware:
 
 def _access_stopped(request: HttpRequest, problem: AccessProblem) -> HttpResponse:
     """The page a user sees, on any URL, once their access has lapsed; audited."""
-    audit_event_record(
-        action=Action.ACCESS_LAPSED,
-        request=request,
-        outcome=Outcome.DENIED,
-        reason=problem.title,
-        details={"path": request.path},
-    )
+    audit_denial_record(request=request, action=Action.ACCESS_LAPSED, reason=problem.title)
     context = {"problem": problem, "contacts": administrators_to_contact(request.user)}
     return render(request, "accounts/access_stopped.html", context, status=403)
 

@@ -3,10 +3,17 @@
 import re
 import uuid
 from collections.abc import Callable
+from contextvars import ContextVar
 
 from django.http import HttpRequest, HttpResponse
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_current = ContextVar("childindex_request_id", default=None)
+
+
+def current_request_id() -> str | None:
+    """The id of the request being handled (for django-auditlog's correlation id)."""
+    return _current.get()
 
 
 class RequestIdMiddleware:
@@ -22,6 +29,10 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get("X-Request-ID", "")
         request.request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
-        response = self.get_response(request)
+        token = _current.set(request.request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            _current.reset(token)
         response["X-Request-ID"] = request.request_id
         return response

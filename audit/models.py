@@ -6,6 +6,7 @@ so that events outlive the rows they describe and the table can be made
 append-only in the database without cascading deletes touching it.
 """
 
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models.functions import Now
 
@@ -66,7 +67,12 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["actor_id", "occurred_at"], name="audit_actor_time_idx")]
+        indexes = [
+            models.Index(fields=["actor_id", "occurred_at"], name="audit_actor_time_idx"),
+            models.Index(fields=["occurred_at", "id"], name="audit_seal_order_idx"),
+            # "Which searches returned this child?": details @> {"returned": [id]}.
+            GinIndex(fields=["details"], name="audit_details_gin", opclasses=["jsonb_path_ops"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.action} {self.actor_username}"
@@ -74,3 +80,38 @@ class AuditEvent(models.Model):
     @property
     def action_label(self) -> str:
         return Action(self.action).label if self.action in Action.values else self.action
+
+
+class AuditBlock(models.Model):
+    """One run of the sealer: the events it chained and the chain head after them."""
+
+    sealed_at = models.DateTimeField(db_default=Now())
+    first_position = models.BigIntegerField()
+    last_position = models.BigIntegerField()
+    head_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"Block {self.pk}: {self.first_position}-{self.last_position} {self.head_hash[:12]}"
+
+
+class AuditSeal(models.Model):
+    """An event's place in the hash chain: its own digest and the chain digest up to it.
+
+    ``chain_hash = sha256(previous chain_hash + event_hash)``; position 1 starts from
+    64 zeros. A seal never changes; neither does the event it names.
+    """
+
+    position = models.BigIntegerField(unique=True)
+    event_id = models.BigIntegerField(unique=True)
+    block = models.ForeignKey(AuditBlock, on_delete=models.PROTECT, related_name="seals")
+    event_hash = models.CharField(max_length=64)
+    chain_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"Seal {self.position} of event {self.event_id}"

@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from audit.models import AuditEvent, Outcome
+from audit.models import Action, AuditEvent, Outcome
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -40,13 +40,18 @@ def audit_event_record(
     object_id: str = "",
     details: dict[str, Any] | None = None,
     actor_username: str = "",
+    durable: bool = False,
 ) -> AuditEvent:
-    """Append one event. ``actor`` defaults to the request's authenticated user."""
+    """Append one event. ``actor`` defaults to the request's authenticated user.
+
+    ``durable`` writes through a separate database connection that commits at
+    once, for denied requests: their event must survive the request's rollback.
+    """
     if actor is None and request is not None and request.user.is_authenticated:
         actor = request.user
     roles: Iterable[str] = actor.role_names() if actor is not None else ()
     organisation = getattr(actor, "organisation", None) if actor is not None else None
-    return AuditEvent.objects.create(
+    return AuditEvent.objects.using("audit" if durable else "default").create(
         action=action,
         outcome=outcome,
         actor_id=actor.pk if actor is not None else None,
@@ -59,4 +64,26 @@ def audit_event_record(
         object_type=object_type,
         object_id=str(object_id) if object_id else "",
         details=details or {},
+    )
+
+
+def audit_denial_record(
+    *,
+    request: HttpRequest | None,
+    reason: str = "",
+    object_type: str = "",
+    object_id: str = "",
+    details: dict[str, Any] | None = None,
+    action: str = Action.ACCESS_DENIED,
+) -> AuditEvent:
+    """Record a refused request; the event is committed whatever happens to the request."""
+    return audit_event_record(
+        action=action,
+        request=request,
+        outcome=Outcome.DENIED,
+        reason=reason,
+        object_type=object_type,
+        object_id=object_id,
+        details={"path": request.path if request is not None else "", **(details or {})},
+        durable=True,
     )

@@ -144,6 +144,9 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
 DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_childindex")}
+# A second connection to the same database, used only to record denied requests:
+# its events commit on their own, so they survive the rollback of the request.
+DATABASES["audit"] = {**DATABASES["default"], "OPTIONS": {**DATABASES["default"]["OPTIONS"]}}
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
@@ -260,6 +263,8 @@ RECORD_ACCESS_SECONDS = env_int("RECORD_ACCESS_SECONDS", 10 * 60)
 ENDED_INVOLVEMENT_DAYS = env_int("ENDED_INVOLVEMENT_DAYS", 365)
 
 AUDITLOG_INCLUDE_ALL_MODELS = False
+# Change-history entries carry the same request id as the audit events of that request.
+AUDITLOG_CID_GETTER = "audit.middleware.current_request_id"
 
 LOGGING = {
     "version": 1,

@@ -6,4 +6,10 @@ class InvolvementsConfig(AppConfig):
     verbose_name = "Services and involvements"
 
     def ready(self) -> None:
-        from involvements import record_sections  # noqa: F401  (registers the record page sections)
+        from auditlog.registry import auditlog
+
+        from involvements import record_sections  # noqa: F401  (registers the record page section)
+        from involvements.models import Involvement, Practitioner, Service
+
+        for model in (Involvement, Practitioner, Service):
+            auditlog.register(model)

@@ -2,6 +2,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from audit.services import audit_denial_record
 from records.access import child_access, children_visible_to, may_search
 from records.forms import AccessReason, ChildSearchForm
 from records.models import Child
@@ -15,18 +16,25 @@ from records.services import (
 
 
 def _visible_child(request: HttpRequest, public_id: str) -> Child:
-    """The child, or 404 whether it does not exist or the user may not see it."""
-    if not may_search(request.user):
-        raise Http404
+    """The child, or 404 whether it does not exist or the user may not see it (audited)."""
     try:
+        if not may_search(request.user):
+            raise Child.DoesNotExist
         return children_visible_to(request.user).get(public_id=public_id)
     except Child.DoesNotExist as exc:
+        audit_denial_record(
+            request=request,
+            reason="record not found or not visible",
+            object_type="child",
+            object_id=str(public_id),
+        )
         raise Http404 from exc
 
 
 @require_http_methods(["GET", "POST"])
 def search(request: HttpRequest) -> HttpResponse:
     if not may_search(request.user):
+        audit_denial_record(request=request, reason="no search role")
         return render(request, "records/no_search_access.html", status=403)
     form = ChildSearchForm(request.POST if request.method == "POST" else None)
     outcome = None

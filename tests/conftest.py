@@ -1,4 +1,5 @@
 import pytest
+from django.db import connections
 
 from accounts.roles import Role
 from tests.factories import make_organisation, make_user
@@ -49,3 +50,38 @@ def plain_static_files(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+def pytest_collection_modifyitems(items):
+    """Every database test may use both connections: denied requests are audited on "audit"."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is not None and "databases" not in marker.kwargs:
+            item.add_marker(
+                pytest.mark.django_db(*marker.args, databases="__all__", **marker.kwargs),
+                append=False,
+            )
+
+
+@pytest.fixture(autouse=True)
+def _audit_tables_can_be_flushed(request):
+    """Let Django's test flush empty the append-only audit tables after transactional tests.
+
+    The audit triggers refuse TRUNCATE for every session. Only a superuser can set
+    session_replication_role = replica, which disables them; the test run's role is one
+    (the private cluster's owner, or the server's postgres user). Each test starts with
+    the triggers on again.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None:
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")
+    for alias in ("default", "audit"):
+        with connections[alias].cursor() as cursor:
+            cursor.execute("SET session_replication_role = origin")
+    yield
+    if marker.kwargs.get("transaction"):
+        for alias in ("default", "audit"):
+            with connections[alias].cursor() as cursor:
+                cursor.execute("SET session_replication_role = replica")

@@ -59,14 +59,22 @@ def test_another_organisations_user_looks_like_a_missing_page(
     response = getattr(client, method.lower())(url(name, stranger, extra))
     assert response.status_code == 404
     assert "stranger" not in response.content.decode()
-    assert AuditEvent.objects.filter(action=Action.ACCESS_DENIED, actor_id=admin_of_a.id).exists()
+    assert (
+        AuditEvent.objects.using("audit")
+        .filter(action=Action.ACCESS_DENIED, actor_id=admin_of_a.id)
+        .exists()
+    )
 
 
 @pytest.mark.parametrize(("name", "extra", "method"), ADMIN_PAGES)
 def test_non_administrators_are_refused(practitioner, colleague, name, extra, method):
     response = getattr(signed_in_client(practitioner), method.lower())(url(name, colleague, extra))
     assert response.status_code == 403
-    assert AuditEvent.objects.filter(action=Action.ACCESS_DENIED, actor_id=practitioner.id).exists()
+    assert (
+        AuditEvent.objects.using("audit")
+        .filter(action=Action.ACCESS_DENIED, actor_id=practitioner.id)
+        .exists()
+    )
 
 
 @pytest.mark.parametrize(("name", "extra", "method"), ADMIN_PAGES)

@@ -159,7 +159,11 @@ def test_a_user_whose_dbs_renewal_passes_is_refused_on_their_next_request_with_t
     assert "Your access has expired" in page
     assert "Your DBS check needed renewing by" in page
     assert "admin@org-a.example" in page
-    assert AuditEvent.objects.filter(action=Action.ACCESS_LAPSED, actor_id=user.id).exists()
+    assert (
+        AuditEvent.objects.using("audit")
+        .filter(action=Action.ACCESS_LAPSED, actor_id=user.id)
+        .exists()
+    )
 
 
 def test_expire_access_expires_lapsed_accounts_and_warns_once_thirty_days_ahead(
