@@ -38,6 +38,9 @@ class Action(models.TextChoices):
     DEVICE_REMOVE = "device.remove", "Removed a second factor"
     BACKUP_CODES_ISSUE = "backup_codes.issue", "Created backup codes"
     EXPIRY_WARNING = "expiry.warning", "Warned of expiring access"
+    AUDIT_REVIEW = "audit.review", "Reviewed the audit trail"
+    EXPORT = "export", "Exported data"
+    BREAK_GLASS = "record.break_glass", "Broke the glass on a shielded record"
 
 
 class Outcome(models.TextChoices):

@@ -121,6 +121,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.service",
                 "records.context_processors.navigation",
+                "audit.context_processors.navigation",
             ],
         },
     },

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("health/", include("childindex.health")),
     path("webauthn/", include("accounts.webauthn")),
+    path("audit/", include("audit.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

@@ -28,6 +28,15 @@ def children_visible_to(user: User) -> QuerySet[Child]:
     return Child.objects.all()
 
 
+def may_identify_for_audit(user: User) -> bool:
+    """Auditors may identify a child (names and date of birth only) to review its access."""
+    return user.has_role(Role.AUDITOR)
+
+
+def children_identifiable_for_audit(user: User) -> QuerySet[Child]:
+    return Child.objects.all() if may_identify_for_audit(user) else Child.objects.none()
+
+
 def may_search_hidden_fields(user: User) -> bool:
     """Whether a search by address or postcode may find shielded children."""
     return user.has_role(Role.INDEX_TEAM)

@@ -8,6 +8,7 @@ class RecordsConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
+        from records import audit_rules  # noqa: F401  (registers the misuse rule)
         from records.models import Address, Carer, Child, ChildName
 
         # Change history (django-auditlog), linked to the request id of the audit events.

@@ -26,7 +26,12 @@ from django.db.models import Q, QuerySet
 from rapidfuzz import fuzz
 
 from accounts.models import User
-from records.access import child_access, children_visible_to, may_search_hidden_fields
+from records.access import (
+    child_access,
+    children_identifiable_for_audit,
+    children_visible_to,
+    may_search_hidden_fields,
+)
 from records.models import Address, AddressStatus, Child, ChildName, NameKind
 from records.names import given_name_variants, normalise_name, phonetic_key
 
@@ -111,11 +116,17 @@ class _NameQuery:
         )
 
 
-def search_children(*, user: User, criteria: SearchCriteria, cap: int) -> SearchOutcome:
-    """Children matching the criteria that the user may find, best first, at most ``cap``."""
+def search_children(
+    *, user: User, criteria: SearchCriteria, cap: int, for_audit: bool = False
+) -> SearchOutcome:
+    """Children matching the criteria that the user may find, best first, at most ``cap``.
+
+    ``for_audit`` searches the children an auditor may identify, and shows no location.
+    """
     query = _NameQuery.from_criteria(criteria)
+    base = children_identifiable_for_audit(user) if for_audit else children_visible_to(user)
     candidate_ids = list(
-        _candidates(user, criteria, query).values_list("id", flat=True)[: CANDIDATE_LIMIT + 1]
+        _candidates(user, base, criteria, query).values_list("id", flat=True)[: CANDIDATE_LIMIT + 1]
     )
     truncated = len(candidate_ids) > CANDIDATE_LIMIT
     candidate_ids = candidate_ids[:CANDIDATE_LIMIT]
@@ -133,7 +144,8 @@ def search_children(*, user: User, criteria: SearchCriteria, cap: int) -> Search
     scored: list[Match] = []
     for child_id, child in children.items():
         # The postcode district is a location: hidden for a shielded child unless policy allows.
-        district = districts.get(child_id, "") if child_access(user, child).sees_location else ""
+        sees = child_access(user, child).sees_location and not for_audit
+        district = districts.get(child_id, "") if sees else ""
         match = _score(child, names.get(child_id, []), criteria, query, district)
         if match is not None:
             scored.append(match)
@@ -185,9 +197,9 @@ def _name_q(query: _NameQuery) -> Q | None:
     return None
 
 
-def _candidates(user: User, criteria: SearchCriteria, query: _NameQuery) -> QuerySet[Child]:
-    children = children_visible_to(user)
-
+def _candidates(
+    user: User, children: QuerySet[Child], criteria: SearchCriteria, query: _NameQuery
+) -> QuerySet[Child]:
     start, end = _birth_window(criteria)
     if start is not None:
         children = children.filter(date_of_birth__gte=start)

@@ -115,12 +115,20 @@ def child_create(
 
 
 @transaction.atomic
-def child_search(*, request: HttpRequest, criteria: SearchCriteria) -> SearchOutcome:
+def child_search(
+    *, request: HttpRequest, criteria: SearchCriteria, for_audit: bool = False
+) -> SearchOutcome:
     """Run a search and record who searched, for what, and which children it returned."""
-    outcome = search_children(user=request.user, criteria=criteria, cap=settings.SEARCH_RESULT_CAP)
+    outcome = search_children(
+        user=request.user,
+        criteria=criteria,
+        cap=settings.SEARCH_RESULT_CAP,
+        for_audit=for_audit,
+    )
     audit_event_record(
         action=Action.SEARCH,
         request=request,
+        reason="to review access (audit)" if for_audit else "",
         details={
             "criteria": criteria.for_audit(),
             "returned": [str(match.child.public_id) for match in outcome.matches],

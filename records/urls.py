@@ -6,4 +6,5 @@ app_name = "records"
 urlpatterns = [
     path("", views.search, name="search"),
     path("children/<uuid:public_id>/", views.child_detail, name="child"),
+    path("audit/find-child/", views.audit_lookup, name="audit_lookup"),
 ]

@@ -3,7 +3,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from audit.services import audit_denial_record
-from records.access import child_access, children_visible_to, may_search
+from records.access import child_access, children_visible_to, may_identify_for_audit, may_search
 from records.forms import AccessReason, ChildSearchForm
 from records.models import Child
 from records.sections import sections_for
@@ -73,3 +73,16 @@ def child_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         "sections": sections_for(request.user, access),
     }
     return render(request, "records/child_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def audit_lookup(request: HttpRequest) -> HttpResponse:
+    """Auditors find a child by name and date of birth, to see who has accessed the record."""
+    if not may_identify_for_audit(request.user):
+        audit_denial_record(request=request, reason="not an auditor")
+        return render(request, "errors/403.html", status=403)
+    form = ChildSearchForm(request.POST if request.method == "POST" else None)
+    outcome = None
+    if request.method == "POST" and form.is_valid():
+        outcome = child_search(request=request, criteria=form.criteria(), for_audit=True)
+    return render(request, "records/audit_lookup.html", {"form": form, "outcome": outcome})

@@ -85,3 +85,11 @@ def _audit_tables_can_be_flushed(request):
         for alias in ("default", "audit"):
             with connections[alias].cursor() as cursor:
                 cursor.execute("SET session_replication_role = replica")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Close the second ("audit") connection before the test database is dropped."""
+    yield
+    with django_db_blocker.unblock():
+        connections["audit"].close()

@@ -51,6 +51,11 @@ ACCESS = {
     "otp_webauthn:js-i18n-catalog": PASSWORD_ONLY,
     "records:search": PROTECTED,
     "records:child": PROTECTED,
+    "records:audit_lookup": PROTECTED,
+    "audit:events": PROTECTED,
+    "audit:child": PROTECTED,
+    "audit:export": PROTECTED,
+    "audit:alerts": PROTECTED,
 }
 SAMPLE_KWARGS = {
     "public_id": uuid.uuid4(),

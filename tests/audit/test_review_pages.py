@@ -1,0 +1,161 @@
+"""Auditor pages: find events, who accessed a child, CSV export, misuse report; all audited."""
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.roles import Role
+from audit.alerts import findings
+from audit.models import Action, AuditEvent
+from audit.services import audit_event_record
+from audit.views import neutralise
+from tests.factories import make_child, make_user, signed_in_client
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def looked_up(practitioner):
+    """A child that a practitioner searched for and opened."""
+    child = make_child("Catherine", "Whitfield")
+    other = make_child("Oliver", "Brown")
+    client = signed_in_client(practitioner)
+    client.post(reverse("records:search"), {"family_name": "Whitfield"})
+    client.post(reverse("records:child", args=[child.public_id]), {"reason": "safeguarding"})
+    client.get(reverse("records:child", args=[child.public_id]))
+    client.post(reverse("records:search"), {"family_name": "Brown"})
+    return child, other
+
+
+def test_only_auditors_may_use_the_audit_pages(practitioner, admin_of_a, auditor):
+    for user in (practitioner, admin_of_a):
+        client = signed_in_client(user)
+        for name in ("audit:events", "audit:alerts", "audit:export", "records:audit_lookup"):
+            assert client.get(reverse(name)).status_code == 403
+    assert signed_in_client(auditor).get(reverse("audit:events")).status_code == 200
+
+
+def test_who_has_accessed_a_child_lists_every_view_with_its_reason_and_every_search(
+    looked_up, auditor, practitioner
+):
+    child, other = looked_up
+    page = signed_in_client(auditor).get(reverse("audit:child", args=[child.public_id]))
+    text = page.content.decode()
+    assert "Record views (1)" in text
+    assert "Safeguarding concern" in text
+    assert "Searches that returned this child (1)" in text
+    assert practitioner.username in text
+    review = AuditEvent.objects.get(action=Action.AUDIT_REVIEW)
+    assert review.object_id == str(child.public_id)
+    assert review.actor_id == auditor.id
+
+
+def test_events_can_be_found_by_user_action_organisation_and_date(looked_up, auditor, practitioner):
+    client = signed_in_client(auditor)
+    today = datetime.date.today().isoformat()
+
+    def count(**params):
+        page = client.get(reverse("audit:events"), params).content.decode()
+        return page.count('<tr class="govuk-table__row">') - 1
+
+    assert count(username=practitioner.username, action="search") == 2
+    assert count(username=practitioner.username, action="record.view") == 1
+    assert count(organisation="ORG-A", action="record.view", date_from=today, date_to=today) == 1
+    assert count(action="record.view", date_to="2000-01-01") == -1  # "No events match"
+
+
+def test_bad_filters_get_a_clear_message(auditor):
+    page = signed_in_client(auditor).get(reverse("audit:events"), {"date_from": "next tuesday"})
+    assert "Enter the date as YYYY-MM-DD" in page.content.decode()
+
+
+def test_the_csv_export_neutralises_formulas_and_is_audited(auditor):
+    audit_event_record(action=Action.SEARCH, reason='=HYPERLINK("http://evil")', actor_username="x")
+    response = signed_in_client(auditor).get(reverse("audit:export"), {"action": "search"})
+    body = b"".join(response.streaming_content).decode()
+    rows = list(csv.reader(io.StringIO(body)))
+    assert rows[0][0] == "id"
+    reasons = [row[9] for row in rows[1:]]
+    assert reasons == ['\'=HYPERLINK("http://evil")']
+    assert AuditEvent.objects.filter(action=Action.EXPORT, actor_id=auditor.id).exists()
+
+
+@pytest.mark.parametrize("value", ["=1+1", "+44", "-2", "@SUM(A1)", "\tx"])
+def test_cells_that_a_spreadsheet_would_run_are_prefixed(value):
+    assert neutralise(value).startswith("'")
+
+
+def test_an_auditor_can_find_a_child_to_review_without_seeing_where_they_live(auditor):
+    child = make_child("Leah", "Harrington", postcode="SE4 1NX")
+    page = signed_in_client(auditor).post(
+        reverse("records:audit_lookup"), {"family_name": "Harrington"}
+    )
+    text = page.content.decode()
+    assert str(child.public_id) in text
+    assert "SE4" not in text
+    assert AuditEvent.objects.get(action=Action.SEARCH).reason == "to review access (audit)"
+
+
+def _views(user, children, when=None):
+    for child in children:
+        event = audit_event_record(
+            action=Action.RECORD_VIEW,
+            actor=user,
+            object_type="child",
+            object_id=str(child.public_id),
+        )
+        if when is not None:
+            AuditEvent.objects.filter(pk=event.pk)  # occurred_at comes from the database
+    return children
+
+
+def test_the_misuse_report_finds_planted_cases_and_not_a_normal_user(settings):
+    normal = make_user("normal", roles=(Role.PRACTITIONER,))
+    heavy = make_user("heavy", roles=(Role.PRACTITIONER,))
+    relative = make_user("relative", roles=(Role.PRACTITIONER,))
+    relative.last_name = "Harrington"
+    relative.save()
+    browser = make_user("browser", roles=(Role.PRACTITIONER,))
+    kids = [make_child(f"Kid{n}", "Jones", postcode=None) for n in range(25)]
+    _views(normal, kids[:3])
+    _views(heavy, kids)
+    _views(relative, [make_child("Leah", "Harrington", postcode=None)])
+    for _ in range(16):
+        audit_event_record(action=Action.SEARCH, actor=browser)
+    # All of it in working hours, so only the planted rules fire.
+    noon = timezone.now().astimezone(datetime.UTC).replace(hour=12)
+    while noon.weekday() >= 5:
+        noon -= datetime.timedelta(days=1)
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+        cursor.execute("UPDATE audit_auditevent SET occurred_at = %s", [noon])
+        cursor.execute("SET session_replication_role = origin")
+
+    found = {(f.username, f.rule) for f in findings(days=2, now=noon + datetime.timedelta(hours=1))}
+
+    assert ("heavy", "many_views") in found
+    assert ("relative", "shares_surname") in found
+    assert ("browser", "browsing") in found
+    assert not any(username == "normal" for username, _ in found)
+
+
+def test_out_of_hours_activity_is_reported():
+    user = make_user("nightowl")
+    audit_event_record(action=Action.SEARCH, actor=user)
+    night = datetime.datetime(2026, 11, 24, 2, 30, tzinfo=datetime.UTC)
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+        cursor.execute("UPDATE audit_auditevent SET occurred_at = %s", [night])
+        cursor.execute("SET session_replication_role = origin")
+    found = findings(days=1, now=night + datetime.timedelta(hours=1))
+    assert [(f.username, f.rule) for f in found] == [("nightowl", "out_of_hours")]
+
+
+def test_the_misuse_report_page_explains_the_rules(auditor):
+    page = signed_in_client(auditor).get(reverse("audit:alerts")).content.decode()
+    assert "shares_surname" in page and "browsing" in page and "many_views" in page
