@@ -17,11 +17,12 @@ ifeq ($(strip $(DATABASE_URL)),)
   export DATABASE_URL := $(shell bin/devdb url)
 endif
 
-.PHONY: help run test setup deps db assets chromium lint check-deploy clean stop-db
+.PHONY: help run test bench setup deps db assets chromium lint check-deploy clean stop-db
 
 help:
 	@echo "make run    - set up and serve the demo on http://127.0.0.1:$(PORT)"
 	@echo "make test   - set up and run the whole test suite"
+	@echo "make bench  - benchmarks (audit write latency and throughput, chain verification)"
 	@echo "make lint   - ruff check and format check"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -80,6 +81,10 @@ test: deps assets db chromium
 	@$(VENV)/bin/pytest -m "not browser" -q
 	@DJANGO_ALLOW_ASYNC_UNSAFE=true STATICFILES_BACKEND=django.contrib.staticfiles.storage.StaticFilesStorage \
 		$(VENV)/bin/pytest -m browser -q
+
+# Benchmarks run against a throw-away database on the same server (see bench/).
+bench: deps db
+	@$(PY) bench/audit_bench.py
 
 lint: deps
 	@$(VENV)/bin/ruff check .

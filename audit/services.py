@@ -6,10 +6,13 @@ write that fails raises, which fails the request closed: no data is shown
 without its event.
 """
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connections
 from django.http import HttpRequest
 
 from audit.models import Action, AuditEvent, Outcome
@@ -27,6 +30,26 @@ def client_ip(request: HttpRequest | None) -> str | None:
         if candidate:
             return candidate
     return request.META.get("REMOTE_ADDR") or None
+
+
+_COLUMNS = (
+    "action",
+    "outcome",
+    "actor_id",
+    "actor_username",
+    "actor_organisation",
+    "actor_roles",
+    "ip_address",
+    "request_id",
+    "reason",
+    "object_type",
+    "object_id",
+    "details",
+)
+_INSERT = (
+    f"INSERT INTO audit_auditevent ({', '.join(_COLUMNS)}) "  # noqa: S608 (constant columns)
+    f"VALUES ({', '.join(['%s'] * len(_COLUMNS))}) RETURNING id, occurred_at"
+)
 
 
 def audit_event_record(
@@ -51,7 +74,7 @@ def audit_event_record(
         actor = request.user
     roles: Iterable[str] = actor.role_names() if actor is not None else ()
     organisation = getattr(actor, "organisation", None) if actor is not None else None
-    return AuditEvent.objects.using("audit" if durable else "default").create(
+    event = AuditEvent(
         action=action,
         outcome=outcome,
         actor_id=actor.pk if actor is not None else None,
@@ -65,6 +88,17 @@ def audit_event_record(
         object_id=str(object_id) if object_id else "",
         details=details or {},
     )
+    # A plain INSERT: the ORM's save machinery doubled the cost of the audit's hot path.
+    with connections["audit" if durable else "default"].cursor() as cursor:
+        cursor.execute(
+            _INSERT,
+            [getattr(event, column) for column in _COLUMNS[:-1]]
+            + [json.dumps(event.details, cls=DjangoJSONEncoder)],
+        )
+        event.pk, event.occurred_at = cursor.fetchone()
+    event._state.adding = False
+    event._state.db = "audit" if durable else "default"
+    return event
 
 
 def audit_denial_record(
