@@ -32,12 +32,19 @@ class Organisation(models.Model):
     code = models.CharField(max_length=40, unique=True)
     name = models.CharField(max_length=200)
     organisation_type = models.CharField(max_length=30, choices=OrganisationType.choices)
+    # Postcode districts the organisation serves (e.g. "SE6 SE13"); empty means anywhere.
+    # Used by the misuse report to notice views of children from other areas.
+    area_districts = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    def serves(self, district: str) -> bool:
+        districts = self.area_districts.upper().split()
+        return not districts or district.upper() in districts
 
 
 class AccountStatus(models.TextChoices):

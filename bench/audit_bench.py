@@ -33,7 +33,9 @@ def _use_bench_database() -> str:
     with psycopg.connect(make_conninfo(url, dbname="postgres"), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
-    os.environ["DATABASE_URL"] = re.sub(r"/[^/?]*(\?|$)", f"/{name}\\1", url.split("://", 1)[1], count=1)
+    os.environ["DATABASE_URL"] = re.sub(
+        r"/[^/?]*(\?|$)", f"/{name}\\1", url.split("://", 1)[1], count=1
+    )
     os.environ["DATABASE_URL"] = url.split("://", 1)[0] + "://" + os.environ["DATABASE_URL"]
     return name
 
@@ -184,7 +186,13 @@ def main() -> None:
         ("throughput", throughput(args.writers, args.seconds)),
         ("seal_and_verify", seal_and_verify(args.events)),
     ]:
-        print(label + ": " + ", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in values.items()))
+        print(
+            label
+            + ": "
+            + ", ".join(
+                f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in values.items()
+            )
+        )
         sys.stdout.flush()
 
 

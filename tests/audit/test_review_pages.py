@@ -159,3 +159,14 @@ def test_out_of_hours_activity_is_reported():
 def test_the_misuse_report_page_explains_the_rules(auditor):
     page = signed_in_client(auditor).get(reverse("audit:alerts")).content.decode()
     assert "shares_surname" in page and "browsing" in page and "many_views" in page
+
+
+def test_views_of_children_outside_the_organisations_area_are_reported(organisation_a):
+    organisation_a.area_districts = "SE6 SE13"
+    organisation_a.save()
+    local = make_user("local", organisation=organisation_a)
+    _views(local, [make_child("Amy", "Near", postcode="SE6 4RU")])
+    roamer = make_user("roamer", organisation=organisation_a)
+    _views(roamer, [make_child("Ben", "Far", postcode="N1 9GU")])
+    rules = {(f.username, f.rule) for f in findings(days=1) if f.rule == "other_area"}
+    assert rules == {("roamer", "other_area")}

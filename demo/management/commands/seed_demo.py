@@ -50,6 +50,17 @@ ORGANISATIONS = [
     ("POL-CAIT", "Police Child Abuse Investigation Team", OrganisationType.POLICE),
 ]
 
+# Postcode districts each school or practice serves (others serve the whole borough).
+AREAS = {
+    "SCH-HILLSIDE": "SE23 SE26 SE6",
+    "SCH-RIVERMEAD": "SE6 SE13 SE12",
+    "SCH-ORCHARD": "SE4 SE13 SE14",
+    "SCH-STMARY": "SE8 SE14 SE4",
+    "GP-FOREST": "SE23 SE26 SE13",
+    "GP-CATFORD": "SE6 SE12 SE4",
+    "GP-DEPTFORD": "SE8 SE14",
+}
+
 # code, organisation, name, type, phone, email
 SERVICES = [
     (
@@ -167,7 +178,12 @@ class Command(BaseCommand):
         result = {}
         for code, name, kind in ORGANISATIONS:
             org, _ = Organisation.objects.update_or_create(
-                code=code, defaults={"name": name, "organisation_type": kind}
+                code=code,
+                defaults={
+                    "name": name,
+                    "organisation_type": kind,
+                    "area_districts": AREAS.get(code, ""),
+                },
             )
             result[code] = org
         return result
