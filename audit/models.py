@@ -41,6 +41,10 @@ class Action(models.TextChoices):
     AUDIT_REVIEW = "audit.review", "Reviewed the audit trail"
     EXPORT = "export", "Exported data"
     BREAK_GLASS = "record.break_glass", "Broke the glass on a shielded record"
+    INVOLVEMENT_RECORD = "involvement.record", "Recorded an involvement"
+    CONSENT_WITHDRAW = "involvement.consent_withdrawn", "Recorded withdrawn consent"
+    SHIELD = "child.shield", "Shielded a child"
+    UNSHIELD = "child.unshield", "Removed a child's shield"
 
 
 class Outcome(models.TextChoices):

@@ -77,11 +77,22 @@ class Practitioner(models.Model):
         return f"{self.name}, {self.job_title}"
 
 
+class SensitiveBasis(models.TextChoices):
+    CONSENT = "consent", "The young person's informed consent"
+    SIGNIFICANT_HARM = "significant_harm", "Reasonable cause to suspect significant harm"
+
+
 class InvolvementQuerySet(models.QuerySet["Involvement"]):
+    def live(self) -> "InvolvementQuerySet":
+        """Not withdrawn: what any view may show (subject to the visibility policy)."""
+        return self.filter(withdrawn_at__isnull=True)
+
     def current(self, today: datetime.date | None = None) -> "InvolvementQuerySet":
         today = today or datetime.date.today()
-        return self.filter(start_date__lte=today).filter(
-            Q(end_date__isnull=True) | Q(end_date__gte=today)
+        return (
+            self.live()
+            .filter(start_date__lte=today)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
         )
 
     def ended_since(self, since: datetime.date, today: datetime.date | None = None):
@@ -107,8 +118,17 @@ class Involvement(models.Model):
     role = models.CharField(max_length=120)
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
-    # Set from the service type when recorded; the privacy issue adds the consent basis.
+    # Set from the service type when recorded (sexual health, mental health, substance misuse).
     is_sensitive = models.BooleanField(default=False)
+    # A sensitive involvement may be recorded only on one of these bases, and which one
+    # applies is recorded with who gave or decided it, when, and how it was recorded.
+    basis = models.CharField(max_length=20, choices=SensitiveBasis.choices, blank=True)
+    basis_by = models.CharField("consent given by / decided by", max_length=200, blank=True)
+    basis_date = models.DateField(null=True, blank=True)
+    basis_note = models.CharField(max_length=500, blank=True)
+    # Withdrawn consent hides the involvement from every view at once; the row stays only
+    # for the audit trail.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     objects = InvolvementQuerySet.as_manager()
 
@@ -118,6 +138,15 @@ class Involvement(models.Model):
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
                 name="involvement_ends_after_it_starts",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_sensitive=False)
+                | (
+                    Q(basis__in=["consent", "significant_harm"])
+                    & ~Q(basis_by="")
+                    & Q(basis_date__isnull=False)
+                ),
+                name="sensitive_involvement_has_a_basis",
             ),
         ]
         indexes = [models.Index(fields=["child", "end_date"], name="involvement_child_end_idx")]

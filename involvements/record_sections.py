@@ -18,7 +18,8 @@ def involvements_context(user: User, access: ChildAccess) -> dict[str, Any]:
     today = datetime.date.today()
     since = today - datetime.timedelta(days=settings.ENDED_INVOLVEMENT_DAYS)
     rows = list(
-        Involvement.objects.filter(child=access.child)
+        Involvement.objects.live()
+        .filter(child=access.child)
         .select_related("service", "practitioner")
         .order_by("start_date", "id")
     )

@@ -49,17 +49,61 @@ def may_see_sensitive_details(user: User) -> bool:
 
 @dataclass(frozen=True)
 class ChildAccess:
-    """The decision for one user and one child, passed to every part of the record page."""
+    """The decision for one user and one child, passed to every part of the record page.
+
+    ``sees_location``: address, school, GP, practitioners and contacts (all hidden for a
+    shielded child unless index team or a break-glass view). ``sees_sensitive_details``:
+    which sensitive service is involved and how to reach it. ``identifier_issuers``: the
+    organisations whose identifiers the user may see (None: all of them).
+    """
 
     child: Child
     sees_location: bool
     sees_sensitive_details: bool
+    identifier_issuers: frozenset[int] | None
+    broke_glass: bool = False
+    may_shield: bool = False
+    may_break_glass: bool = False
 
 
-def child_access(user: User, child: Child) -> ChildAccess:
-    """Full view, or for a shielded child (outside the index team) the minimal view."""
+def child_access(user: User, child: Child, *, broke_glass: bool = False) -> ChildAccess:
+    """Full view, or for a shielded child (outside the index team) the minimal view.
+
+    ``broke_glass`` is true only for the one view a child-protection override holder
+    opened by breaking the glass (records.services.break_glass_grant).
+    """
+    index_team = user.has_role(Role.INDEX_TEAM)
+    broke_glass = broke_glass and may_break_glass(user, child)
+    if index_team:
+        issuers = None
+    elif user.organisation_id is not None:
+        issuers = frozenset({user.organisation_id})
+    else:
+        issuers = frozenset()
     return ChildAccess(
         child=child,
-        sees_location=(not child.is_shielded) or user.has_role(Role.INDEX_TEAM),
+        sees_location=(not child.is_shielded) or index_team or broke_glass,
         sees_sensitive_details=may_see_sensitive_details(user),
+        identifier_issuers=issuers,
+        broke_glass=broke_glass,
+        may_shield=may_shield(user),
+        may_break_glass=may_break_glass(user, child) and not broke_glass,
     )
+
+
+def may_shield(user: User) -> bool:
+    """Shielding and unshielding, and the review list, are for the index team."""
+    return user.has_role(Role.INDEX_TEAM)
+
+
+def may_break_glass(user: User, child: Child) -> bool:
+    """A child-protection override holder may break the glass on a shielded record."""
+    return child.is_shielded and user.has_role(Role.OVERRIDE) and not user.has_role(Role.INDEX_TEAM)
+
+
+def visible_identifiers(access: ChildAccess) -> list:
+    """Other agencies' identifiers the user may see: their own organisation's (index team: all)."""
+    identifiers = access.child.identifiers.select_related("issued_by").order_by("kind", "id")
+    if access.identifier_issuers is None:
+        return list(identifiers)
+    return list(identifiers.filter(issued_by_id__in=access.identifier_issuers))

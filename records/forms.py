@@ -2,6 +2,7 @@ import datetime
 
 from django import forms
 
+from accounts.forms import GovukDateField
 from records.names import normalise_name, normalise_postcode
 from records.search import SearchCriteria
 
@@ -132,3 +133,42 @@ class AccessReason(forms.Form):
         label = dict(self.REASONS)[self.cleaned_data["reason"]]
         detail = self.cleaned_data.get("other_reason", "").strip()
         return f"{label}: {detail}" if detail else label
+
+
+class ShieldForm(forms.Form):
+    reason = forms.CharField(
+        label="Why must this child be shielded?",
+        max_length=1000,
+        widget=forms.Textarea,
+        error_messages={"required": "Give the reason for shielding"},
+    )
+    review_due = GovukDateField(label="Review the shield by", past_only=False)
+
+    def clean_review_due(self) -> datetime.date:
+        value = self.cleaned_data["review_due"]
+        if value <= datetime.date.today():
+            raise forms.ValidationError("The review date must be in the future")
+        return value
+
+
+class UnshieldForm(forms.Form):
+    reason = forms.CharField(
+        label="Why can the shield be removed?",
+        max_length=1000,
+        widget=forms.Textarea,
+        error_messages={"required": "Give the reason for removing the shield"},
+    )
+
+
+class BreakGlassForm(forms.Form):
+    reason = forms.CharField(
+        label="Why must you see this shielded record now?",
+        max_length=1000,
+        widget=forms.Textarea,
+        error_messages={"required": "Give the child-protection reason"},
+    )
+    understood = forms.BooleanField(
+        label="I understand that this access is recorded, the index team is told at once, "
+        "and it will be investigated",
+        error_messages={"required": "Confirm that you understand this access is investigated"},
+    )

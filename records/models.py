@@ -28,9 +28,10 @@ class Child(models.Model):
     family_name = models.CharField(max_length=100)
     date_of_birth = models.DateField(db_index=True)
     gender = models.CharField(max_length=1, choices=Gender.choices, default=Gender.NOT_SPECIFIED)
-    # Placeholder for the privacy issue: a shielded child shows ordinary users
-    # only names, gender, date of birth and the carer's name.
+    # A shielded child shows ordinary users only names, gender, date of birth and the
+    # carer's name (records.access); decisions are kept in ShieldDecision.
     is_shielded = models.BooleanField(default=False)
+    shield_review_due = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -155,3 +156,52 @@ class Carer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.relationship})"
+
+
+class ShieldDecision(models.Model):
+    """Each decision to shield or unshield a child, with its reason and review date."""
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="shield_decisions")
+    shielded = models.BooleanField()
+    reason = models.TextField()
+    review_due = models.DateField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{'Shielded' if self.shielded else 'Unshielded'} child {self.child_id}"
+
+
+class IdentifierKind(models.TextChoices):
+    NHS_NUMBER = "nhs", "NHS number"
+    UPN = "upn", "Unique pupil number"
+    LOCAL = "local", "Local system id"
+
+
+class ChildIdentifier(models.Model):
+    """Another agency's identifier for the child, kept for matching.
+
+    Shown only to users of the issuing organisation (and the index team).
+    """
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="identifiers")
+    kind = models.CharField(max_length=10, choices=IdentifierKind.choices)
+    value = models.CharField(max_length=40)
+    issued_by = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "value", "issued_by"], name="identifier_unique_per_issuer"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.value}"

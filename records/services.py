@@ -5,13 +5,23 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
 
 from accounts.models import User
+from accounts.roles import Role
 from audit.models import Action
 from audit.services import audit_event_record
-from records.models import Address, AddressStatus, Carer, Child, ChildName, NameKind
+from records.models import (
+    Address,
+    AddressStatus,
+    Carer,
+    Child,
+    ChildName,
+    NameKind,
+    ShieldDecision,
+)
 from records.names import normalise_postcode, postcode_district
 from records.search import SearchCriteria, SearchOutcome, search_children
 
@@ -163,3 +173,105 @@ def record_view_audit(*, request: HttpRequest, user: User, child: Child, reason:
         object_type="child",
         object_id=str(child.public_id),
     )
+
+
+BREAK_GLASS_KEY = "break_glass"
+
+
+@transaction.atomic
+def child_shield(
+    *,
+    request: HttpRequest | None,
+    actor: User,
+    child: Child,
+    reason: str,
+    review_due: datetime.date,
+) -> None:
+    """Shield a child: ordinary users see only names, gender, date of birth and carer's name."""
+    Child.objects.filter(pk=child.pk).update(is_shielded=True, shield_review_due=review_due)
+    child.is_shielded, child.shield_review_due = True, review_due
+    ShieldDecision.objects.create(
+        child=child, shielded=True, reason=reason, review_due=review_due, decided_by=actor
+    )
+    audit_event_record(
+        action=Action.SHIELD,
+        request=request,
+        actor=actor,
+        reason=reason,
+        object_type="child",
+        object_id=str(child.public_id),
+        details={"review_due": review_due.isoformat()},
+    )
+
+
+@transaction.atomic
+def child_unshield(*, request: HttpRequest | None, actor: User, child: Child, reason: str) -> None:
+    Child.objects.filter(pk=child.pk).update(is_shielded=False, shield_review_due=None)
+    child.is_shielded, child.shield_review_due = False, None
+    ShieldDecision.objects.create(child=child, shielded=False, reason=reason, decided_by=actor)
+    audit_event_record(
+        action=Action.UNSHIELD,
+        request=request,
+        actor=actor,
+        reason=reason,
+        object_type="child",
+        object_id=str(child.public_id),
+    )
+
+
+@transaction.atomic
+def break_glass_grant(*, request: HttpRequest, child: Child, reason: str) -> None:
+    """Open a shielded record once, for a child-protection override holder.
+
+    Writes the break-glass event, tells the index team at once (by email, with no
+    detail of the child beyond what the index team can look up by reference), and
+    allows exactly one full view in this session.
+    """
+    audit_event_record(
+        action=Action.BREAK_GLASS,
+        request=request,
+        reason=reason,
+        object_type="child",
+        object_id=str(child.public_id),
+    )
+    grants = request.session.get(BREAK_GLASS_KEY, {})
+    grants[str(child.public_id)] = {"reason": reason, "at": time.time()}
+    request.session[BREAK_GLASS_KEY] = grants
+    request.session[RECORD_ACCESS_KEY] = {
+        **request.session.get(RECORD_ACCESS_KEY, {}),
+        str(child.public_id): {"reason": f"Break glass: {reason}", "at": time.time()},
+    }
+    recipients = list(
+        User.objects.filter(groups__name=Role.INDEX_TEAM.value, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    user = request.user
+    organisation = user.organisation.name if user.organisation else "no organisation"
+    reference = str(child.public_id)
+    if recipients:
+        transaction.on_commit(
+            lambda: send_mail(
+                subject="Child Index: the glass was broken on a shielded record",
+                message=(
+                    f"{user.get_full_name()} ({user.username}, {organisation}) broke the "
+                    f"glass on the shielded record {reference}.\n\nReason given: {reason}\n\n"
+                    f"Review it under Audit, 'Who has accessed this child'."
+                ),
+                from_email=None,
+                recipient_list=recipients,
+            )
+        )
+
+
+def break_glass_consume(*, request: HttpRequest, child: Child) -> bool:
+    """True once after break_glass_grant: the grant is spent by the view it opens."""
+    grants = request.session.get(BREAK_GLASS_KEY, {})
+    grant = grants.pop(str(child.public_id), None)
+    if grant is None:
+        return False
+    request.session[BREAK_GLASS_KEY] = grants
+    records = request.session.get(RECORD_ACCESS_KEY, {})
+    records.pop(str(child.public_id), None)
+    request.session[RECORD_ACCESS_KEY] = records
+    return time.time() - grant["at"] <= settings.RECORD_ACCESS_SECONDS

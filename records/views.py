@@ -1,14 +1,30 @@
+import datetime
+
+from django.contrib import messages
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.services import audit_denial_record
-from records.access import child_access, children_visible_to, may_identify_for_audit, may_search
-from records.forms import AccessReason, ChildSearchForm
+from records.access import (
+    child_access,
+    children_visible_to,
+    may_break_glass,
+    may_identify_for_audit,
+    may_search,
+    may_shield,
+    visible_identifiers,
+)
+from records.forms import AccessReason, BreakGlassForm, ChildSearchForm, ShieldForm, UnshieldForm
 from records.models import Child
 from records.sections import sections_for
 from records.services import (
+    break_glass_consume,
+    break_glass_grant,
     child_search,
+    child_shield,
+    child_unshield,
     record_access_grant,
     record_access_reason,
     record_view_audit,
@@ -54,12 +70,13 @@ def child_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         return render(request, "records/access_reason.html", {"child": child, "form": form})
 
     reason = record_access_reason(request=request, child=child)
+    broke_glass = child.is_shielded and break_glass_consume(request=request, child=child)
     if reason is None:
         return render(
             request, "records/access_reason.html", {"child": child, "form": AccessReason()}
         )
 
-    access = child_access(request.user, child)
+    access = child_access(request.user, child, broke_glass=broke_glass)
     record_view_audit(request=request, user=request.user, child=child, reason=reason)
     context = {
         "child": child,
@@ -70,9 +87,73 @@ def child_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         if access.sees_location
         else None,
         "carers": list(child.carers.all()),
+        "identifiers": visible_identifiers(access),
         "sections": sections_for(request.user, access),
     }
     return render(request, "records/child_detail.html", context)
+
+
+def _shield_managed_child(request: HttpRequest, public_id: str) -> Child:
+    if not may_shield(request.user):
+        audit_denial_record(request=request, reason="not index team", object_id=str(public_id))
+        raise Http404
+    return _visible_child(request, public_id)
+
+
+@require_http_methods(["GET", "POST"])
+def shield(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The index team shields a child (or removes the shield), with a reason and a review date."""
+    child = _shield_managed_child(request, public_id)
+    data = request.POST if request.method == "POST" else None
+    if child.is_shielded:
+        form = UnshieldForm(data)
+        if request.method == "POST" and form.is_valid():
+            child_unshield(request=request, actor=request.user, child=child, **form.cleaned_data)
+            messages.success(request, "The shield is removed.")
+            return redirect("records:child", public_id=child.public_id)
+    else:
+        default_review = datetime.date.today() + datetime.timedelta(days=182)
+        form = ShieldForm(data, initial={"review_due": default_review})
+        if request.method == "POST" and form.is_valid():
+            child_shield(request=request, actor=request.user, child=child, **form.cleaned_data)
+            messages.success(request, "The child is shielded.")
+            return redirect("records:child", public_id=child.public_id)
+    history = child.shield_decisions.select_related("decided_by")[:20]
+    context = {"child": child, "form": form, "history": history}
+    return render(request, "records/shield.html", context)
+
+
+@require_GET
+def shield_reviews(request: HttpRequest) -> HttpResponse:
+    """Shields due for review in the next 30 days (or overdue), soonest first."""
+    if not may_shield(request.user):
+        audit_denial_record(request=request, reason="not index team")
+        return render(request, "errors/403.html", status=403)
+    horizon = datetime.date.today() + datetime.timedelta(days=30)
+    children = (
+        Child.objects.filter(is_shielded=True)
+        .filter(Q(shield_review_due__lte=horizon) | Q(shield_review_due__isnull=True))
+        .order_by("shield_review_due", "family_name")
+    )
+    return render(request, "records/shield_reviews.html", {"children": children})
+
+
+@require_http_methods(["GET", "POST"])
+def break_glass(request: HttpRequest, public_id: str) -> HttpResponse:
+    child = _visible_child(request, public_id)
+    if not may_break_glass(request.user, child):
+        audit_denial_record(
+            request=request,
+            reason="break glass not allowed",
+            object_type="child",
+            object_id=str(child.public_id),
+        )
+        raise Http404
+    form = BreakGlassForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        break_glass_grant(request=request, child=child, reason=form.cleaned_data["reason"])
+        return redirect("records:child", public_id=child.public_id)
+    return render(request, "records/break_glass.html", {"child": child, "form": form})
 
 
 @require_http_methods(["GET", "POST"])

@@ -155,4 +155,9 @@ def make_involvement(
         start_date=start,
         end_date=end,
         is_sensitive=service.is_sensitive,
+        **(
+            {"basis": "consent", "basis_by": "The young person", "basis_date": start}
+            if service.is_sensitive
+            else {}
+        ),
     )

@@ -392,6 +392,16 @@ class _BoroughBuilder:
                     "start_date": start,
                     "end_date": end,
                     "is_sensitive": service.is_sensitive,
+                    **(
+                        {
+                            "basis": "consent",
+                            "basis_by": "The young person",
+                            "basis_date": start,
+                            "basis_note": "Consent form held by the service",
+                        }
+                        if service.is_sensitive
+                        else {}
+                    ),
                 },
             )
         )
