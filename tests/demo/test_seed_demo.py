@@ -45,3 +45,15 @@ def test_demo_logins_refuse_to_print_secrets_outside_demo_mode(settings):
         call_command("demo_logins")
     with pytest.raises(CommandError):
         call_command("demo_totp", "senco")
+
+
+def test_demo_nhs_numbers_are_valid_and_the_shielded_child_has_a_decision():
+    from records.identifiers import nhs_number_valid
+    from records.models import ChildIdentifier, ShieldDecision
+
+    call_command("seed_demo", children=60)
+    numbers = list(ChildIdentifier.objects.values_list("value", flat=True))
+    assert numbers and all(nhs_number_valid(n) for n in numbers)
+    leah = Child.objects.get(given_name="Leah", family_name="Harrington")
+    assert leah.is_shielded and leah.shield_review_due is not None
+    assert ShieldDecision.objects.filter(child=leah, shielded=True).exists()

@@ -22,7 +22,18 @@ from accounts.models import AccountStatus, Organisation, OrganisationType, User,
 from accounts.roles import Role
 from demo.people import DEMO_PASSWORD, DEMO_USERS
 from involvements.models import Involvement, Practitioner, Service, ServiceType
-from records.models import Address, AddressStatus, Carer, Child, ChildName, Gender, NameKind
+from records.models import (
+    Address,
+    AddressStatus,
+    Carer,
+    Child,
+    ChildIdentifier,
+    ChildName,
+    Gender,
+    IdentifierKind,
+    NameKind,
+    ShieldDecision,
+)
 from records.names import normalise_postcode, postcode_district
 
 SEED = 20261124
@@ -268,6 +279,16 @@ class Command(BaseCommand):
         builder.add_case_studies()
         builder.add_random(count - len(builder.children))
         builder.save()
+
+
+def _nhs_number(rng: random.Random) -> str:
+    """A random NHS number with a valid modulus-11 check digit (demo data only)."""
+    while True:
+        digits = [rng.randint(0, 9) for _ in range(9)]
+        check = 11 - sum(d * w for d, w in zip(digits, range(10, 1, -1), strict=True)) % 11
+        check = 0 if check == 11 else check
+        if check != 10:
+            return "".join(map(str, digits)) + str(check)
 
 
 def _demo_vetting(user: User) -> None:
@@ -526,7 +547,34 @@ class _BoroughBuilder:
                 self._involve(index, code, start=start, end=end)
 
     def save(self) -> None:
+        for child in self.children:
+            if child.is_shielded:
+                child.shield_review_due = self.today + datetime.timedelta(days=150)
         children = Child.objects.bulk_create(self.children, batch_size=1000)
+        ShieldDecision.objects.bulk_create(
+            ShieldDecision(
+                child=child,
+                shielded=True,
+                reason="Family in a domestic-abuse refuge (demo)",
+                review_due=child.shield_review_due,
+            )
+            for child in children
+            if child.is_shielded
+        )
+        # NHS numbers issued by each child's GP practice, for the identifier rules.
+        identifiers = []
+        for index, fields in self.involvements:
+            service = fields["service"]
+            if service.service_type == ServiceType.GP:
+                identifiers.append(
+                    ChildIdentifier(
+                        child=children[index],
+                        kind=IdentifierKind.NHS_NUMBER,
+                        value=_nhs_number(self.random),
+                        issued_by=service.organisation,
+                    )
+                )
+        ChildIdentifier.objects.bulk_create(identifiers, batch_size=2000, ignore_conflicts=True)
         names = []
         for index, kind, given, family in self.names:
             name = ChildName(child=children[index], kind=kind, given_name=given, family_name=family)
