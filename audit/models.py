@@ -43,6 +43,9 @@ class Action(models.TextChoices):
     BREAK_GLASS = "record.break_glass", "Broke the glass on a shielded record"
     INVOLVEMENT_RECORD = "involvement.record", "Recorded an involvement"
     CONSENT_WITHDRAW = "involvement.consent_withdrawn", "Recorded withdrawn consent"
+    LOOKUP_REQUEST = "lookup.request", "Asked the index team for a lookup"
+    LOOKUP_OPEN = "lookup.open", "Opened a mediated lookup"
+    LOOKUP_CLOSE = "lookup.close", "Closed a mediated lookup"
     SHIELD = "child.shield", "Shielded a child"
     UNSHIELD = "child.unshield", "Removed a child's shield"
 

@@ -72,6 +72,10 @@ def audit_event_record(
     """
     if actor is None and request is not None and request.user.is_authenticated:
         actor = request.user
+    acting_for = _acting_for(request)
+    if acting_for:
+        # Searches and views during a mediated lookup name the lookup and the caller.
+        details = {**(details or {}), "acting_for": acting_for}
     roles: Iterable[str] = actor.role_names() if actor is not None else ()
     organisation = getattr(actor, "organisation", None) if actor is not None else None
     event = AuditEvent(
@@ -99,6 +103,14 @@ def audit_event_record(
     event._state.adding = False
     event._state.db = "audit" if durable else "default"
     return event
+
+
+ACTING_FOR_SESSION_KEY = "acting_for"
+
+
+def _acting_for(request: HttpRequest | None) -> dict[str, Any] | None:
+    session = getattr(request, "session", None)
+    return session.get(ACTING_FOR_SESSION_KEY) if session is not None else None
 
 
 def audit_denial_record(

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "records",
     "involvements",
     "caf",
+    "lookups",
     "demo",
 ]
 
@@ -122,6 +123,7 @@ TEMPLATES = [
                 "accounts.context_processors.service",
                 "records.context_processors.navigation",
                 "audit.context_processors.navigation",
+                "lookups.context_processors.mediation",
             ],
         },
     },

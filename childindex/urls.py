@@ -12,6 +12,7 @@ urlpatterns = [
     path("health/", include("childindex.health")),
     path("webauthn/", include("accounts.webauthn")),
     path("audit/", include("audit.urls")),
+    path("lookups/", include("lookups.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

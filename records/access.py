@@ -91,6 +91,21 @@ def child_access(user: User, child: Child, *, broke_glass: bool = False) -> Chil
     )
 
 
+def caller_access(child: Child) -> ChildAccess:
+    """What a caller without access (an ordinary practitioner) may be told in a mediated lookup."""
+    return ChildAccess(
+        child=child,
+        sees_location=not child.is_shielded,
+        sees_sensitive_details=False,
+        identifier_issuers=frozenset(),
+    )
+
+
+def may_mediate(user: User) -> bool:
+    """Mediated lookups are done by the index team."""
+    return user.has_role(Role.INDEX_TEAM)
+
+
 def may_shield(user: User) -> bool:
     """Shielding and unshielding, and the review list, are for the index team."""
     return user.has_role(Role.INDEX_TEAM)
