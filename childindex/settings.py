@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "involvements",
     "caf",
     "lookups",
+    "notifications",
     "demo",
 ]
 
@@ -124,6 +125,7 @@ TEMPLATES = [
                 "records.context_processors.navigation",
                 "audit.context_processors.navigation",
                 "lookups.context_processors.mediation",
+                "notifications.context_processors.unread",
             ],
         },
     },

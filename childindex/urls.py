@@ -8,6 +8,7 @@ admin.site.__class__ = OTPAdminSite
 urlpatterns = [
     path("", include("records.urls")),
     path("", include("involvements.urls")),
+    path("", include("notifications.urls")),
     path("", include("accounts.urls")),
     path("health/", include("childindex.health")),
     path("webauthn/", include("accounts.webauthn")),

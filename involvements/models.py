@@ -69,6 +69,14 @@ class Practitioner(models.Model):
     job_title = models.CharField(max_length=120)
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
+    # The practitioner's own account, when they use the index themselves.
+    user = models.OneToOneField(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="practitioner",
+    )
 
     class Meta:
         ordering = ["name"]

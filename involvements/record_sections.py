@@ -33,6 +33,10 @@ def involvements_context(user: User, access: ChildAccess) -> dict[str, Any]:
     shown = [row for row in current if row not in restricted]
     return {
         "shielded": False,
+        "own": {
+            row.pk for row in current if row.practitioner and row.practitioner.user_id == user.pk
+        },
+        "child": access.child,
         "school": [row for row in shown if row.service.service_type == ServiceType.SCHOOL],
         "gp": [row for row in shown if row.service.service_type == ServiceType.GP],
         "others": [row for row in shown if row.service.service_type not in UNIVERSAL_SERVICE_TYPES],

@@ -11,6 +11,7 @@ from accounts.models import User
 from audit.models import Action
 from audit.services import audit_event_record
 from involvements.models import Involvement, Practitioner, SensitiveBasis, Service
+from notifications.services import follow_set, followers_notify
 from records.models import Child
 
 
@@ -90,6 +91,127 @@ def involvement_consent_withdraw(
         request=request,
         actor=actor,
         reason=note,
+        object_type="child",
+        object_id=str(involvement.child.public_id),
+        details={"involvement": str(involvement.public_id)},
+    )
+
+
+def practitioner_for(user: User) -> Practitioner:
+    """The user's practitioner profile, made from their account the first time."""
+    practitioner = Practitioner.objects.filter(user=user).first()
+    if practitioner is None:
+        practitioner = Practitioner.objects.create(
+            user=user,
+            organisation=user.organisation,
+            name=user.get_full_name() or user.get_username(),
+            job_title=user.job_title or "Practitioner",
+            email=user.email,
+            phone=user.phone,
+        )
+    return practitioner
+
+
+def _describe_for_followers(involvement: Involvement, verb: str) -> str:
+    """Words safe to show any follower: a sensitive service is never named."""
+    if involvement.is_sensitive:
+        return f"A restricted service {verb} {involvement.child.full_name}."
+    who = involvement.practitioner.name if involvement.practitioner else involvement.service.name
+    child = involvement.child.full_name
+    return f"{who} ({involvement.role}, {involvement.service.name}) {verb} {child}."
+
+
+@transaction.atomic
+def involvement_join(
+    *,
+    request: HttpRequest | None,
+    user: User,
+    child: Child,
+    service: Service,
+    role: str,
+    start_date: datetime.date,
+    phone: str,
+    email: str,
+    follow: bool = True,
+) -> Involvement:
+    """ "I am now working with this child": record the user's own involvement and tell
+    the child's followers (the lead professional among them)."""
+    practitioner = practitioner_for(user)
+    if service.is_sensitive:
+        raise InvolvementError(
+            "Sensitive-service involvements need a recorded basis: ask the index team"
+        )
+    if service.organisation_id != user.organisation_id:
+        raise InvolvementError("Choose a service of your own organisation")
+    if (
+        Involvement.objects.current()
+        .filter(child=child, practitioner=practitioner, service=service)
+        .exists()
+    ):
+        raise InvolvementError(
+            "You are already recorded as working with this child in that service"
+        )
+    practitioner.phone, practitioner.email = (
+        phone or practitioner.phone,
+        email or practitioner.email,
+    )
+    practitioner.save(update_fields=["phone", "email"])
+    involvement = involvement_record(
+        request=request,
+        actor=user,
+        child=child,
+        service=service,
+        role=role,
+        start_date=start_date,
+        practitioner=practitioner,
+    )
+    followers_notify(
+        child=child,
+        message=_describe_for_followers(involvement, "started working with"),
+        actor=user,
+    )
+    if follow:
+        follow_set(user=user, child=child, following=True)
+    return involvement
+
+
+@transaction.atomic
+def involvement_end(
+    *, request: HttpRequest | None, user: User, involvement: Involvement, end_date: datetime.date
+) -> None:
+    """End the user's own involvement on a date, and tell the child's followers."""
+    if end_date < involvement.start_date:
+        raise InvolvementError("The end date must be on or after the start date")
+    if end_date > datetime.date.today():
+        raise InvolvementError("The end date must be today or in the past")
+    Involvement.objects.filter(pk=involvement.pk).update(end_date=end_date)
+    involvement.end_date = end_date
+    audit_event_record(
+        action=Action.INVOLVEMENT_END,
+        request=request,
+        actor=user,
+        object_type="child",
+        object_id=str(involvement.child.public_id),
+        details={"involvement": str(involvement.public_id), "end_date": end_date.isoformat()},
+    )
+    followers_notify(
+        child=involvement.child,
+        message=_describe_for_followers(involvement, "stopped working with"),
+        actor=user,
+    )
+
+
+@transaction.atomic
+def involvement_contacts_update(
+    *, request: HttpRequest | None, user: User, involvement: Involvement, phone: str, email: str
+) -> None:
+    practitioner = involvement.practitioner
+    practitioner.phone, practitioner.email = phone, email
+    practitioner.save(update_fields=["phone", "email"])
+    audit_event_record(
+        action=Action.INVOLVEMENT_UPDATE,
+        request=request,
+        actor=user,
         object_type="child",
         object_id=str(involvement.child.public_id),
         details={"involvement": str(involvement.public_id)},

@@ -4,6 +4,9 @@ from involvements import views
 
 app_name = "involvements"
 urlpatterns = [
+    path("children/<uuid:public_id>/working-with/", views.join, name="join"),
+    path("involvements/<uuid:public_id>/end/", views.end, name="end"),
+    path("involvements/<uuid:public_id>/contacts/", views.contacts, name="contacts"),
     path(
         "involvements/<uuid:public_id>/withdraw-consent/",
         views.withdraw_consent,

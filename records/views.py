@@ -31,7 +31,7 @@ from records.services import (
 )
 
 
-def _visible_child(request: HttpRequest, public_id: str) -> Child:
+def visible_child(request: HttpRequest, public_id: str) -> Child:
     """The child, or 404 whether it does not exist or the user may not see it (audited)."""
     try:
         if not may_search(request.user):
@@ -61,7 +61,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def child_detail(request: HttpRequest, public_id: str) -> HttpResponse:
-    child = _visible_child(request, public_id)
+    child = visible_child(request, public_id)
     if request.method == "POST":
         form = AccessReason(request.POST)
         if form.is_valid():
@@ -97,7 +97,7 @@ def _shield_managed_child(request: HttpRequest, public_id: str) -> Child:
     if not may_shield(request.user):
         audit_denial_record(request=request, reason="not index team", object_id=str(public_id))
         raise Http404
-    return _visible_child(request, public_id)
+    return visible_child(request, public_id)
 
 
 @require_http_methods(["GET", "POST"])
@@ -140,7 +140,7 @@ def shield_reviews(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def break_glass(request: HttpRequest, public_id: str) -> HttpResponse:
-    child = _visible_child(request, public_id)
+    child = visible_child(request, public_id)
     if not may_break_glass(request.user, child):
         audit_denial_record(
             request=request,
