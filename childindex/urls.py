@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("records.urls")),
     path("", include("involvements.urls")),
     path("", include("notifications.urls")),
+    path("", include("caf.urls")),
     path("", include("accounts.urls")),
     path("health/", include("childindex.health")),
     path("webauthn/", include("accounts.webauthn")),
