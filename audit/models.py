@@ -47,6 +47,7 @@ class Action(models.TextChoices):
     INVOLVEMENT_UPDATE = "involvement.update", "Updated involvement contacts"
     CAF_RECORD = "caf.record", "Recorded a CAF status"
     LEAD_ASSIGN = "lead.assign", "Assigned a lead professional"
+    DIRECTORY_UPDATE = "directory.update", "Updated a service directory entry"
     LOOKUP_REQUEST = "lookup.request", "Asked the index team for a lookup"
     LOOKUP_OPEN = "lookup.open", "Opened a mediated lookup"
     LOOKUP_CLOSE = "lookup.close", "Closed a mediated lookup"

@@ -46,6 +46,14 @@ class Service(models.Model):
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
     address = models.CharField(max_length=300, blank=True)
+    # The service directory entry (Bolton's online directory): what the service offers.
+    description = models.TextField(blank=True)
+    categories = models.CharField(max_length=200, blank=True, help_text="Comma separated")
+    min_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    area_served = models.CharField(max_length=200, blank=True)
+    opening_times = models.CharField(max_length=200, blank=True)
+    how_to_refer = models.TextField(blank=True)
 
     class Meta:
         ordering = ["name"]

@@ -148,6 +148,71 @@ SERVICES = [
     ("SVC-CAIT", "POL-CAIT", "Child Abuse Investigation Team", ServiceType.POLICE, "020 7946 1001"),
 ]
 
+# Directory entries: (description, youngest, oldest, how to refer), by service type.
+DIRECTORY = {
+    ServiceType.SCHOOL: ("Primary or secondary school.", 4, 16, "Contact the school office."),
+    ServiceType.GP: (
+        "NHS general practice.",
+        None,
+        None,
+        "Ask the practice to register the child.",
+    ),
+    ServiceType.HEALTH_VISITING: (
+        "Health visitors for families with children under five.",
+        0,
+        5,
+        "Any professional may refer; families may self-refer.",
+    ),
+    ServiceType.SCHOOL_NURSING: (
+        "School nurses in every state school.",
+        5,
+        19,
+        "Through the school or directly.",
+    ),
+    ServiceType.SOCIAL_CARE: (
+        "Assessment and support for children in need and at risk.",
+        0,
+        17,
+        "Phone the front door; in an emergency phone 999.",
+    ),
+    ServiceType.YOUTH: (
+        "Youth clubs, detached youth work and mentoring.",
+        11,
+        19,
+        "Young people may drop in; professionals by phone.",
+    ),
+    ServiceType.MENTAL_HEALTH: (
+        "Child and adolescent mental health assessment and treatment.",
+        0,
+        18,
+        "Referral by GP, school or social care.",
+    ),
+    ServiceType.SEXUAL_HEALTH: (
+        "Confidential sexual health advice and clinics for young people.",
+        13,
+        25,
+        "Young people may self-refer.",
+    ),
+    ServiceType.SUBSTANCE_MISUSE: (
+        "Support for young people using drugs or alcohol.",
+        10,
+        21,
+        "Self-referral or any professional.",
+    ),
+    ServiceType.VOLUNTARY: (
+        "Family support from a local charity.",
+        0,
+        17,
+        "Families or professionals by phone or email.",
+    ),
+    ServiceType.POLICE: (
+        "Investigation of child abuse.",
+        0,
+        17,
+        "Phone 101, or 999 in an emergency.",
+    ),
+}
+
 ROLE_FOR_TYPE = {
     ServiceType.SCHOOL: ["Class teacher", "Head of year", "SENCO", "Learning mentor"],
     ServiceType.GP: ["GP"],
@@ -203,6 +268,7 @@ class Command(BaseCommand):
         result = {}
         for code, org_code, name, kind, phone in SERVICES:
             email = f"{code.lower().removeprefix('svc-')}@services.example.org"
+            description, youngest, oldest, refer = DIRECTORY[kind]
             service, _ = Service.objects.update_or_create(
                 code=code,
                 defaults={
@@ -211,6 +277,12 @@ class Command(BaseCommand):
                     "service_type": kind,
                     "phone": phone,
                     "email": email,
+                    "description": description,
+                    "min_age": youngest,
+                    "max_age": oldest,
+                    "area_served": "The whole borough",
+                    "opening_times": "Monday to Friday, 9am to 5pm",
+                    "how_to_refer": refer,
                 },
             )
             result[code] = service
