@@ -48,6 +48,8 @@ class Action(models.TextChoices):
     CAF_RECORD = "caf.record", "Recorded a CAF status"
     LEAD_ASSIGN = "lead.assign", "Assigned a lead professional"
     DIRECTORY_UPDATE = "directory.update", "Updated a service directory entry"
+    FEED_IMPORT = "feed.import", "Imported a batch of a feed"
+    REVIEW_DECISION = "feed.review", "Decided a possible match"
     LOOKUP_REQUEST = "lookup.request", "Asked the index team for a lookup"
     LOOKUP_OPEN = "lookup.open", "Opened a mediated lookup"
     LOOKUP_CLOSE = "lookup.close", "Closed a mediated lookup"

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "caf",
     "lookups",
     "notifications",
+    "feeds",
     "demo",
 ]
 
@@ -259,6 +260,12 @@ AXES_LOCKOUT_CALLABLE = "accounts.lockout.same_response_as_a_failed_sign_in"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
 AXES_ENABLE_ADMIN = False
+
+# Record matching for feeds (feeds/matching.py, docs/feeds.md): scores out of 100.
+MATCH_LINK_SCORE = env_int("MATCH_LINK_SCORE", 92)
+MATCH_REVIEW_SCORE = env_int("MATCH_REVIEW_SCORE", 70)
+MATCH_MARGIN = env_int("MATCH_MARGIN", 6)
+IMPORT_BATCH_ROWS = env_int("IMPORT_BATCH_ROWS", 500)
 
 # Search: how many results a page shows before asking the user to refine.
 SEARCH_RESULT_CAP = env_int("SEARCH_RESULT_CAP", 20)

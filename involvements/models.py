@@ -145,6 +145,9 @@ class Involvement(models.Model):
     # Withdrawn consent hides the involvement from every view at once; the row stays only
     # for the audit trail.
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # Set by feeds: the source system and its own key for this involvement (idempotent imports).
+    source = models.CharField(max_length=60, blank=True)
+    external_ref = models.CharField(max_length=200, blank=True)
 
     objects = InvolvementQuerySet.as_manager()
 
@@ -154,6 +157,11 @@ class Involvement(models.Model):
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
                 name="involvement_ends_after_it_starts",
+            ),
+            models.UniqueConstraint(
+                fields=["source", "external_ref"],
+                condition=~Q(source=""),
+                name="involvement_external_ref_unique",
             ),
             models.CheckConstraint(
                 condition=Q(is_sensitive=False)

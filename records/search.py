@@ -376,3 +376,33 @@ def _score(
         postcode_district=district,
         matched_former_name=former,
     )
+
+
+def match_candidates(*, criteria: SearchCriteria, limit: int = 10) -> list[Match]:
+    """Every child (shielded ones too) scored against the criteria, best first.
+
+    For record matching by feeds only: the results are never shown to a user as
+    search results, and a possible match to a shielded child always goes to review.
+    """
+    query = _NameQuery.from_criteria(criteria)
+    unfiltered = SearchCriteria(
+        given_name=criteria.given_name,
+        family_name=criteria.family_name,
+        date_of_birth=criteria.date_of_birth,
+    )
+    ids = list(
+        _candidates(None, Child.objects.all(), unfiltered, query).values_list("id", flat=True)[
+            :CANDIDATE_LIMIT
+        ]
+    )
+    children = {child.id: child for child in Child.objects.filter(id__in=ids)}
+    names: dict[int, list[ChildName]] = {}
+    for name in ChildName.objects.filter(child_id__in=ids):
+        names.setdefault(name.child_id, []).append(name)
+    scored = [
+        match
+        for child_id, child in children.items()
+        if (match := _score(child, names.get(child_id, []), unfiltered, query, "")) is not None
+    ]
+    scored.sort(key=lambda m: (-m.score, m.child.id))
+    return scored[:limit]

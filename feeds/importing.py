@@ -1,0 +1,393 @@
+"""Bulk import of people and their involvements from a case management system.
+
+CSV (UTF-8, header row) or JSON Lines, one row per involvement; rows sharing a
+``source_id`` are one person. The file is streamed (constant memory) and handled
+in batches, each in its own transaction: an interrupted import re-run from the
+start creates nothing twice (people by source id, involvements by their natural
+key) and loses nothing. Bad rows are reported with their line number and reason
+and never block good ones.
+"""
+
+import csv
+import datetime
+import io
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from accounts.models import Organisation, OrganisationType
+from audit.models import Action
+from audit.services import audit_event_record
+from feeds.matching import CREATE, LINK, Incoming, match
+from feeds.models import ReviewItem, ReviewStatus, SourceRecord
+from involvements.models import (
+    SENSITIVE_SERVICE_TYPES,
+    Involvement,
+    Practitioner,
+    Service,
+    ServiceType,
+)
+from records.identifiers import nhs_number_valid, normalise_nhs_number
+from records.models import AddressStatus, ChildIdentifier, IdentifierKind
+from records.names import normalise_postcode
+from records.services import AddressInput, NameInput, child_create
+
+COLUMNS = [
+    "source_id",
+    "given_name",
+    "family_name",
+    "former_family_names",
+    "date_of_birth",
+    "gender",
+    "address_line",
+    "postcode",
+    "nhs_number",
+    "upn",
+    "service_code",
+    "service_name",
+    "service_type",
+    "practitioner_name",
+    "practitioner_role",
+    "practitioner_phone",
+    "practitioner_email",
+    "involvement_start",
+    "involvement_end",
+]
+REQUIRED = ["source_id", "given_name", "family_name", "date_of_birth"]
+GENDERS = {"M", "F", "X", "U"}
+
+
+class RowError(ValueError):
+    """A row that cannot be imported; the message is the reason in the report."""
+
+
+@dataclass
+class RowOutcome:
+    line: int
+    source_id: str
+    outcome: str  # linked / created / review / rejected
+    child_id: str = ""
+    score: int | str = ""
+    reason: str = ""
+
+
+@dataclass
+class ImportSummary:
+    rows: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+
+    def add(self, outcome: RowOutcome) -> None:
+        self.rows += 1
+        self.outcomes[outcome.outcome] = self.outcomes.get(outcome.outcome, 0) + 1
+
+
+def read_rows(handle: IO[str], name: str) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, row) pairs from a CSV or JSON Lines file, streamed."""
+    if name.endswith((".jsonl", ".ndjson", ".json")):
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield number, {"__error__": f"not valid JSON: {exc.msg}"}
+                continue
+            if not isinstance(value, dict):
+                yield number, {"__error__": "each line must be a JSON object"}
+                continue
+            yield number, {key: "" if v is None else str(v) for key, v in value.items()}
+        return
+    reader = csv.DictReader(handle)
+    missing = [column for column in REQUIRED if column not in (reader.fieldnames or [])]
+    if missing:
+        raise RowError(f"the header row lacks the columns: {', '.join(missing)}")
+    for row in reader:
+        yield reader.line_num, {key: (value or "").strip() for key, value in row.items() if key}
+
+
+def _date(value: str, column: str, *, required: bool = False) -> datetime.date | None:
+    if not value:
+        if required:
+            raise RowError(f"{column} is missing")
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError as exc:
+        raise RowError(f"{column} must be a date as YYYY-MM-DD, not {value!r}") from exc
+
+
+def parse(row: dict[str, str]) -> dict[str, Any]:
+    """Validate one row; raises RowError with the reason."""
+    if "__error__" in row:
+        raise RowError(row["__error__"])
+    for column in REQUIRED:
+        if not row.get(column):
+            raise RowError(f"{column} is missing")
+    born = _date(row["date_of_birth"], "date_of_birth", required=True)
+    today = datetime.date.today()
+    if born > today:
+        raise RowError("date_of_birth is in the future")
+    if (today - born).days > 26 * 366:
+        raise RowError("date_of_birth is too long ago: the index holds children and young people")
+    gender = (row.get("gender") or "U").upper()
+    if gender not in GENDERS:
+        raise RowError(f"gender must be one of M, F, X, U, not {row.get('gender')!r}")
+    postcode = row.get("postcode", "")
+    if postcode and not normalise_postcode(postcode):
+        raise RowError(f"postcode {postcode!r} is not a UK postcode")
+    nhs = normalise_nhs_number(row.get("nhs_number", ""))
+    if nhs and not nhs_number_valid(nhs):
+        raise RowError("nhs_number fails the modulus 11 check")
+    start = _date(row.get("involvement_start", ""), "involvement_start")
+    end = _date(row.get("involvement_end", ""), "involvement_end")
+    if end and start and end < start:
+        raise RowError("involvement_end is before involvement_start")
+    service_type = row.get("service_type", "") or ServiceType.OTHER
+    if row.get("service_code") and service_type not in ServiceType.values:
+        raise RowError(
+            f"service_type {service_type!r} is not one of {', '.join(ServiceType.values)}"
+        )
+    if row.get("service_code") and not start:
+        raise RowError("involvement_start is missing")
+    if service_type in SENSITIVE_SERVICE_TYPES:
+        raise RowError(
+            "sensitive-service involvements cannot come by feed: they need a recorded basis"
+        )
+    return {
+        "person": Incoming(
+            given_name=row["given_name"],
+            family_name=row["family_name"],
+            date_of_birth=born,
+            gender=gender,
+            former_family_names=tuple(
+                name.strip()
+                for name in row.get("former_family_names", "").split(";")
+                if name.strip()
+            ),
+            postcode=postcode,
+            nhs_number=nhs,
+        ),
+        "address_line": row.get("address_line", ""),
+        "upn": row.get("upn", ""),
+        "involvement": {
+            "service_code": row.get("service_code", ""),
+            "service_name": row.get("service_name", "") or row.get("service_code", ""),
+            "service_type": service_type,
+            "practitioner_name": row.get("practitioner_name", ""),
+            "practitioner_role": row.get("practitioner_role", "") or "Practitioner",
+            "practitioner_phone": row.get("practitioner_phone", ""),
+            "practitioner_email": row.get("practitioner_email", ""),
+            "start": start.isoformat() if start else "",
+            "end": end.isoformat() if end else "",
+        }
+        if row.get("service_code")
+        else None,
+    }
+
+
+def _source_organisation(source: str) -> Organisation:
+    organisation, _ = Organisation.objects.get_or_create(
+        code=f"SRC-{source}"[:40],
+        defaults={"name": f"{source} (feed)", "organisation_type": OrganisationType.OTHER},
+    )
+    return organisation
+
+
+def _create_child(parsed: dict[str, Any], source: str):
+    person: Incoming = parsed["person"]
+    addresses = []
+    if person.postcode:
+        addresses.append(
+            AddressInput(
+                line_1=parsed["address_line"] or "Address not given",
+                postcode=person.postcode,
+                status=AddressStatus.CURRENT,
+            )
+        )
+    return child_create(
+        given_name=person.given_name,
+        family_name=person.family_name,
+        date_of_birth=person.date_of_birth,
+        gender=person.gender,
+        former_names=[
+            NameInput(person.given_name, family) for family in person.former_family_names
+        ],
+        addresses=addresses,
+    )
+
+
+def _identifiers(child, parsed: dict[str, Any], source: str) -> None:
+    issuer = _source_organisation(source)
+    for kind, value in (
+        (IdentifierKind.NHS_NUMBER, parsed["person"].nhs_number),
+        (IdentifierKind.UPN, parsed["upn"]),
+    ):
+        if value:
+            ChildIdentifier.objects.get_or_create(
+                kind=kind, value=value, issued_by=issuer, defaults={"child": child}
+            )
+
+
+def involvement_upsert(child, data: dict[str, Any], source: str, source_id: str) -> None:
+    """Create or update one involvement by its natural key; repeating it changes nothing."""
+    organisation = _source_organisation(source)
+    service, _ = Service.objects.get_or_create(
+        code=data["service_code"],
+        defaults={
+            "organisation": organisation,
+            "name": data["service_name"],
+            "service_type": data["service_type"],
+        },
+    )
+    practitioner = None
+    if data["practitioner_name"]:
+        practitioner, _ = Practitioner.objects.get_or_create(
+            organisation=service.organisation,
+            name=data["practitioner_name"],
+            email=data["practitioner_email"],
+            defaults={"job_title": data["practitioner_role"], "phone": data["practitioner_phone"]},
+        )
+    start = datetime.date.fromisoformat(data["start"])
+    end = datetime.date.fromisoformat(data["end"]) if data["end"] else None
+    reference = f"{source_id}|{data['service_code']}|{data['start']}"
+    Involvement.objects.update_or_create(
+        source=source,
+        external_ref=reference,
+        defaults={
+            "child": child,
+            "service": service,
+            "practitioner": practitioner,
+            "role": data["practitioner_role"],
+            "start_date": start,
+            "end_date": end,
+            "is_sensitive": False,
+        },
+    )
+
+
+def _handle(line: int, row: dict[str, str], source: str) -> RowOutcome:
+    source_id = row.get("source_id", "")
+    try:
+        parsed = parse(row)
+    except RowError as error:
+        return RowOutcome(line, source_id, "rejected", reason=str(error))
+    open_review = ReviewItem.objects.filter(
+        source=source, source_id=source_id, status=ReviewStatus.OPEN
+    ).first()
+    if open_review is not None:
+        if parsed["involvement"] and parsed["involvement"] not in open_review.rows:
+            open_review.rows = [*open_review.rows, parsed["involvement"]]
+            open_review.save(update_fields=["rows"])
+        return RowOutcome(line, source_id, "review", reason="waiting for review")
+    decision = match(parsed["person"], source=source, source_id=source_id)
+    reasons = "; ".join(decision.reasons)
+    if decision.outcome == LINK:
+        child, outcome = decision.child, "linked"
+    elif decision.outcome == CREATE:
+        child, outcome = _create_child(parsed, source), "created"
+    else:
+        ReviewItem.objects.create(
+            source=source,
+            source_id=source_id,
+            incoming={**row},
+            rows=[parsed["involvement"]] if parsed["involvement"] else [],
+            candidate=decision.child,
+            score=decision.score,
+            reasons=decision.reasons,
+        )
+        return RowOutcome(line, source_id, "review", score=decision.score, reason=reasons)
+    SourceRecord.objects.get_or_create(
+        source=source, source_id=source_id, defaults={"child": child}
+    )
+    _identifiers(child, parsed, source)
+    if parsed["involvement"]:
+        involvement_upsert(child, parsed["involvement"], source, source_id)
+    return RowOutcome(line, source_id, outcome, str(child.public_id), decision.score, reasons)
+
+
+def import_file(
+    path: Path,
+    *,
+    source: str,
+    dry_run: bool = False,
+    report: Callable[[RowOutcome], None] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportSummary:
+    """Import a file in batches of IMPORT_BATCH_ROWS rows, each batch atomic.
+
+    With ``dry_run`` every batch is rolled back: the report says what would happen.
+    """
+    summary = ImportSummary()
+    batch: list[tuple[int, dict[str, str]]] = []
+    with path.open("r", encoding="utf-8-sig", newline="") as handle:
+        for line, row in read_rows(handle, path.name):
+            batch.append((line, row))
+            if len(batch) >= settings.IMPORT_BATCH_ROWS:
+                _run_batch(batch, source, dry_run, summary, report)
+                if progress:
+                    progress(len(batch))
+                batch = []
+        if batch:
+            _run_batch(batch, source, dry_run, summary, report)
+            if progress:
+                progress(len(batch))
+    return summary
+
+
+def _run_batch(batch, source, dry_run, summary, report) -> None:
+    outcomes: list[RowOutcome] = []
+    with transaction.atomic():
+        for line, row in batch:
+            try:
+                with transaction.atomic():
+                    outcomes.append(_handle(line, row, source))
+            except (DatabaseError, ValueError) as error:
+                outcomes.append(
+                    RowOutcome(line, row.get("source_id", ""), "rejected", reason=str(error)[:200])
+                )
+        counts: dict[str, int] = {}
+        for outcome in outcomes:
+            counts[outcome.outcome] = counts.get(outcome.outcome, 0) + 1
+        audit_event_record(
+            action=Action.FEED_IMPORT,
+            object_type="feed",
+            object_id=source,
+            details={
+                "first_line": batch[0][0],
+                "last_line": batch[-1][0],
+                "counts": counts,
+                "dry_run": dry_run,
+                "at": timezone.now().isoformat(),
+            },
+        )
+        if dry_run:
+            transaction.set_rollback(True)
+    for outcome in outcomes:
+        summary.add(outcome)
+        if report:
+            report(outcome)
+
+
+def report_writer(handle: io.TextIOBase) -> Callable[[RowOutcome], None]:
+    writer = csv.writer(handle)
+    writer.writerow(["line", "source_id", "outcome", "child_id", "score", "reason"])
+
+    def write(outcome: RowOutcome) -> None:
+        writer.writerow(
+            [
+                outcome.line,
+                outcome.source_id,
+                outcome.outcome,
+                outcome.child_id,
+                outcome.score,
+                outcome.reason,
+            ]
+        )
+
+    return write

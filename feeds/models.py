@@ -1,0 +1,83 @@
+"""What feeds tell the index: which child a source's person is, and what needs review."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class SourceRecord(models.Model):
+    """A source system's id for a person, linked to one child. The deterministic match."""
+
+    source = models.CharField(max_length=60)
+    source_id = models.CharField(max_length=100)
+    child = models.ForeignKey("records.Child", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "source_id"], name="source_record_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.source_id}"
+
+
+class ReviewStatus(models.TextChoices):
+    OPEN = "open", "Waiting for review"
+    LINKED = "linked", "Linked to the existing child"
+    CREATED = "created", "Created as a new child"
+    NOT_SAME = "not_same", "Not the same child"
+
+
+class ReviewItem(models.Model):
+    """A possible match the matcher would not decide alone (close scores, twins, a shield)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    source = models.CharField(max_length=60)
+    source_id = models.CharField(max_length=100)
+    incoming = models.JSONField()
+    rows = models.JSONField(default=list)  # the involvement rows waiting with the person
+    candidate = models.ForeignKey(
+        "records.Child", on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    score = models.PositiveSmallIntegerField()
+    reasons = models.JSONField(default=list)
+    status = models.CharField(
+        max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.OPEN
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "source_id"],
+                condition=Q(status="open"),
+                name="one_open_review_per_source_person",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Review {self.source}:{self.source_id}"
+
+
+class NotSamePair(models.Model):
+    """A reviewer decided this source person is not this child: never propose it again."""
+
+    source = models.CharField(max_length=60)
+    source_id = models.CharField(max_length=100)
+    child = models.ForeignKey("records.Child", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "source_id", "child"], name="not_same_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.source_id} is not child {self.child_id}"
