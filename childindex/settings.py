@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "lookups",
     "notifications",
     "feeds",
+    "rest_framework",
+    "drf_spectacular",
     "demo",
 ]
 
@@ -260,6 +262,21 @@ AXES_LOCKOUT_CALLABLE = "accounts.lockout.same_response_as_a_failed_sign_in"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
 AXES_ENABLE_ADMIN = False
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["feeds.authentication.ClientTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Child Index API",
+    "DESCRIPTION": "For case management systems: find a child, keep involvements current.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
 
 # Record matching for feeds (feeds/matching.py, docs/feeds.md): scores out of 100.
 MATCH_LINK_SCORE = env_int("MATCH_LINK_SCORE", 92)

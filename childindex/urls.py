@@ -15,6 +15,7 @@ urlpatterns = [
     path("webauthn/", include("accounts.webauthn")),
     path("audit/", include("audit.urls")),
     path("lookups/", include("lookups.urls")),
+    path("api/", include("feeds.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

@@ -234,7 +234,9 @@ def _identifiers(child, parsed: dict[str, Any], source: str) -> None:
             )
 
 
-def involvement_upsert(child, data: dict[str, Any], source: str, source_id: str) -> None:
+def involvement_upsert(
+    child, data: dict[str, Any], source: str, source_id: str, external_ref: str = ""
+) -> None:
     """Create or update one involvement by its natural key; repeating it changes nothing."""
     organisation = _source_organisation(source)
     service, _ = Service.objects.get_or_create(
@@ -255,7 +257,7 @@ def involvement_upsert(child, data: dict[str, Any], source: str, source_id: str)
         )
     start = datetime.date.fromisoformat(data["start"])
     end = datetime.date.fromisoformat(data["end"]) if data["end"] else None
-    reference = f"{source_id}|{data['service_code']}|{data['start']}"
+    reference = external_ref or f"{source_id}|{data['service_code']}|{data['start']}"
     Involvement.objects.update_or_create(
         source=source,
         external_ref=reference,

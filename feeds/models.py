@@ -81,3 +81,26 @@ class NotSamePair(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}:{self.source_id} is not child {self.child_id}"
+
+
+class IntegrationClient(models.Model):
+    """A case management system allowed to use the API, for one organisation.
+
+    Its token is shown once and stored as a SHA-256 hash. It acts through its own
+    user (role: integration client), so the same visibility policy and audit apply.
+    """
+
+    name = models.CharField(max_length=60, unique=True)
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="integration_client"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    token_prefix = models.CharField(max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name

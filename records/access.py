@@ -13,7 +13,8 @@ from accounts.models import User
 from accounts.roles import Role
 from records.models import Child
 
-SEARCH_ROLES = (Role.PRACTITIONER, Role.INDEX_TEAM)
+# Integration clients search as an ordinary practitioner of their organisation would.
+SEARCH_ROLES = (Role.PRACTITIONER, Role.INDEX_TEAM, Role.INTEGRATION)
 
 
 def may_search(user: User) -> bool:

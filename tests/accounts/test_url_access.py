@@ -15,6 +15,7 @@ from tests.factories import make_user, signed_in_client
 PUBLIC = "public"  # no sign-in at all
 PASSWORD_ONLY = "password-only"  # after the password, before the second factor
 PROTECTED = "protected"  # signed in with both factors
+API = "api"  # a bearer token on every request (tests/feeds/test_api.py)
 
 ACCESS = {
     "accounts:login": PUBLIC,
@@ -49,6 +50,9 @@ ACCESS = {
     "otp_webauthn:credential-authentication-begin": PASSWORD_ONLY,
     "otp_webauthn:credential-authentication-complete": PASSWORD_ONLY,
     "otp_webauthn:js-i18n-catalog": PASSWORD_ONLY,
+    "api:children_search": API,
+    "api:involvement": API,
+    "api:schema": API,
     "records:search": PROTECTED,
     "records:child": PROTECTED,
     "records:audit_lookup": PROTECTED,
@@ -87,6 +91,7 @@ SAMPLE_KWARGS = {
     "item": "dbs",
     "uidb64": "MQ",
     "token": "set-password",
+    "external_id": "EXT-1",
 }
 
 
@@ -137,6 +142,8 @@ def test_anonymous_users_reach_only_public_urls(view_name):
     if ACCESS[view_name] == PUBLIC:
         assert not location.startswith(reverse("accounts:login"))
         assert response.status_code in (200, 405)
+    elif ACCESS[view_name] == API:
+        assert response.status_code in (401, 403, 405)
     else:
         assert response.status_code == 302
         assert location.startswith(reverse("accounts:login"))
@@ -151,6 +158,8 @@ def test_password_only_sessions_must_complete_the_second_factor(view_name):
     if ACCESS[view_name] == PROTECTED:
         assert response.status_code == 302
         assert location.startswith(reverse("accounts:verify"))
+    elif ACCESS[view_name] == API:
+        assert response.status_code in (401, 403, 405)
     else:
         assert not location.startswith(reverse("accounts:verify"))
 

@@ -1,0 +1,190 @@
+"""The API for case management systems (djangorestframework, OpenAPI at /api/schema/).
+
+Clients authenticate with a bearer token; each acts through its own user, so the
+same visibility policy and the same audit apply as on the web. Two parts of the
+contract are fixed: POST /api/v1/children/search and its response fields.
+"""
+
+import datetime
+
+from django.db import transaction
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
+from rest_framework.views import APIView
+
+from audit.models import Action
+from audit.services import audit_event_record
+from feeds.importing import involvement_upsert
+from feeds.models import IntegrationClient
+from involvements.models import SENSITIVE_SERVICE_TYPES, Involvement, ServiceType
+from records.access import children_visible_to, may_search
+from records.names import normalise_postcode
+from records.search import SearchCriteria
+from records.services import child_search
+
+
+class ChildSearchIn(serializers.Serializer):
+    given_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    family_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    date_of_birth = serializers.DateField(required=False)
+    birth_year = serializers.IntegerField(required=False, min_value=1990, max_value=2100)
+    postcode = serializers.CharField(required=False, allow_blank=True, max_length=12)
+
+    def validate_postcode(self, value: str) -> str:
+        if value and not normalise_postcode(value):
+            raise serializers.ValidationError("Enter a UK postcode or postcode district")
+        return normalise_postcode(value) if value else ""
+
+    def validate_date_of_birth(self, value: datetime.date) -> datetime.date:
+        if value > datetime.date.today():
+            raise serializers.ValidationError("The date of birth is in the future")
+        return value
+
+    def validate(self, data: dict) -> dict:
+        if not (
+            data.get("family_name") or data.get("date_of_birth") or " " in data.get("postcode", "")
+        ):
+            signals = [
+                bool(data.get("given_name")),
+                bool(data.get("birth_year")),
+                bool(data.get("postcode")),
+            ]
+            if sum(signals) < 2:
+                raise serializers.ValidationError(
+                    "Give a family name, a full date of birth or a full postcode, or two of "
+                    "given name, birth year and postcode district"
+                )
+        return data
+
+
+class ChildMatchOut(serializers.Serializer):
+    id = serializers.UUIDField()
+    given_name = serializers.CharField()
+    family_name = serializers.CharField()
+    date_of_birth = serializers.DateField()
+    gender = serializers.CharField()
+    postcode_district = serializers.CharField(allow_blank=True)
+    score = serializers.IntegerField()
+
+
+class ClientThrottle(UserRateThrottle):
+    rate = "600/min"
+
+
+class ChildSearch(APIView):
+    """Ranked matches, exactly as the web search ranks them, under the same visibility policy."""
+
+    throttle_classes = [ClientThrottle]
+
+    @extend_schema(request=ChildSearchIn, responses=ChildMatchOut(many=True))
+    def post(self, request: Request) -> Response:
+        if not may_search(request.user):
+            raise exceptions.PermissionDenied("This client may not search")
+        incoming = ChildSearchIn(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        criteria = SearchCriteria(
+            given_name=data.get("given_name", ""),
+            family_name=data.get("family_name", ""),
+            date_of_birth=data.get("date_of_birth"),
+            birth_year=None if data.get("date_of_birth") else data.get("birth_year"),
+            postcode=data.get("postcode", ""),
+        )
+        outcome = child_search(request=request._request, criteria=criteria)
+        body = [
+            {
+                "id": match.child.public_id,
+                "given_name": match.child.given_name,
+                "family_name": match.child.family_name,
+                "date_of_birth": match.child.date_of_birth,
+                "gender": match.child.gender,
+                "postcode_district": match.postcode_district,
+                "score": match.score,
+            }
+            for match in outcome.matches
+        ]
+        return Response(ChildMatchOut(body, many=True).data)
+
+
+class InvolvementIn(serializers.Serializer):
+    child_id = serializers.UUIDField()
+    service_code = serializers.CharField(max_length=40)
+    service_name = serializers.CharField(max_length=200)
+    service_type = serializers.ChoiceField(
+        choices=[c for c in ServiceType.choices if c[0] not in SENSITIVE_SERVICE_TYPES]
+    )
+    practitioner_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    practitioner_role = serializers.CharField(max_length=120)
+    practitioner_phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    practitioner_email = serializers.EmailField(required=False, allow_blank=True)
+    start_date = serializers.DateField()
+    end_date = serializers.DateField(required=False, allow_null=True)
+
+    def validate(self, data: dict) -> dict:
+        if data.get("end_date") and data["end_date"] < data["start_date"]:
+            raise serializers.ValidationError({"end_date": "The end date is before the start date"})
+        return data
+
+
+class InvolvementOut(serializers.Serializer):
+    external_id = serializers.CharField()
+    child_id = serializers.UUIDField()
+    start_date = serializers.DateField()
+    end_date = serializers.DateField(allow_null=True)
+
+
+class InvolvementPut(APIView):
+    """Create or update an involvement by the client's own id: repeating it changes nothing."""
+
+    throttle_classes = [ClientThrottle]
+
+    @extend_schema(request=InvolvementIn, responses=InvolvementOut)
+    def put(self, request: Request, external_id: str) -> Response:
+        incoming = InvolvementIn(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        child = children_visible_to(request.user).filter(public_id=data["child_id"]).first()
+        if child is None:
+            raise exceptions.NotFound("No such child")
+        client: IntegrationClient = request.auth
+        with transaction.atomic():
+            existed = Involvement.objects.filter(
+                source=client.name, external_ref=external_id
+            ).exists()
+            involvement_upsert(
+                child,
+                {
+                    "service_code": data["service_code"],
+                    "service_name": data["service_name"],
+                    "service_type": data["service_type"],
+                    "practitioner_name": data.get("practitioner_name", ""),
+                    "practitioner_role": data["practitioner_role"],
+                    "practitioner_phone": data.get("practitioner_phone", ""),
+                    "practitioner_email": data.get("practitioner_email", ""),
+                    "start": data["start_date"].isoformat(),
+                    "end": data["end_date"].isoformat() if data.get("end_date") else "",
+                },
+                client.name,
+                external_id,
+                external_ref=external_id,
+            )
+            audit_event_record(
+                action=Action.INVOLVEMENT_RECORD,
+                request=request._request,
+                object_type="child",
+                object_id=str(child.public_id),
+                details={"external_id": external_id, "via": "api"},
+            )
+        body = {
+            "external_id": external_id,
+            "child_id": child.public_id,
+            "start_date": data["start_date"],
+            "end_date": data.get("end_date"),
+        }
+        return Response(
+            InvolvementOut(body).data,
+            status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED,
+        )
