@@ -276,6 +276,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "For case management systems: find a child, keep involvements current.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
 # Record matching for feeds (feeds/matching.py, docs/feeds.md): scores out of 100.

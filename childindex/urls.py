@@ -16,6 +16,7 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("lookups/", include("lookups.urls")),
     path("api/", include("feeds.urls")),
+    path("feeds/review/", include("feeds.review_urls")),
     path("django-admin/", admin.site.urls),
 ]
 

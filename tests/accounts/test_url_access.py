@@ -53,6 +53,8 @@ ACCESS = {
     "api:children_search": API,
     "api:involvement": API,
     "api:schema": API,
+    "feeds:review_queue": PROTECTED,
+    "feeds:review_decide": PROTECTED,
     "records:search": PROTECTED,
     "records:child": PROTECTED,
     "records:audit_lookup": PROTECTED,

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from feeds import views
+
+app_name = "feeds"
+urlpatterns = [
+    path("", views.queue, name="review_queue"),
+    path("<uuid:public_id>/", views.decide, name="review_decide"),
+]
