@@ -50,6 +50,8 @@ class Action(models.TextChoices):
     DIRECTORY_UPDATE = "directory.update", "Updated a service directory entry"
     FEED_IMPORT = "feed.import", "Imported a batch of a feed"
     REVIEW_DECISION = "feed.review", "Decided a possible match"
+    CHILD_MERGE = "child.merge", "Merged a duplicate child"
+    CHILD_UNMERGE = "child.unmerge", "Undid a merge"
     LOOKUP_REQUEST = "lookup.request", "Asked the index team for a lookup"
     LOOKUP_OPEN = "lookup.open", "Opened a mediated lookup"
     LOOKUP_CLOSE = "lookup.close", "Closed a mediated lookup"

@@ -104,3 +104,27 @@ class IntegrationClient(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ChildMerge(models.Model):
+    """Two records found to be one child: what moved, so that a wrong merge can be undone."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kept = models.ForeignKey("records.Child", on_delete=models.PROTECT, related_name="+")
+    merged = models.ForeignKey("records.Child", on_delete=models.PROTECT, related_name="+")
+    moved = models.JSONField()  # {"model label": [primary keys]}
+    reason = models.TextField()
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    merged_at = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-merged_at"]
+
+    def __str__(self) -> str:
+        return f"Merge of child {self.merged_id} into {self.kept_id}"

@@ -6,4 +6,6 @@ app_name = "feeds"
 urlpatterns = [
     path("", views.queue, name="review_queue"),
     path("<uuid:public_id>/", views.decide, name="review_decide"),
+    path("merge-into/<uuid:public_id>/", views.merge, name="merge"),
+    path("merges/<uuid:public_id>/undo/", views.unmerge, name="unmerge"),
 ]

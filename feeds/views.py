@@ -2,14 +2,17 @@
 only the index team sees this queue)."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.services import audit_denial_record
-from feeds.models import ReviewItem, ReviewStatus
+from feeds.merging import MergeRefused, child_merge, child_unmerge
+from feeds.models import ChildMerge, ReviewItem, ReviewStatus
 from feeds.review import ReviewRefused, review_decide
 from records.access import may_mediate
+from records.models import Child
 
 
 def _refuse(request: HttpRequest) -> HttpResponse:
@@ -69,3 +72,59 @@ def decide(request: HttpRequest, public_id: str) -> HttpResponse:
         ]
     context = {"item": item, "comparison": comparison, "error": error}
     return render(request, "feeds/review_decide.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def merge(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Merge a duplicate record into this child (index team)."""
+    if not may_mediate(request.user):
+        return _refuse(request)
+    kept = Child.objects.filter(public_id=public_id, merged_into__isnull=True).first()
+    if kept is None:
+        raise Http404
+    error = ""
+    duplicate = None
+    reference = (
+        request.POST.get("duplicate", "").strip() or request.GET.get("duplicate", "").strip()
+    )
+    if reference:
+        try:
+            duplicate = Child.objects.filter(public_id=reference, merged_into__isnull=True).first()
+        except ValidationError:
+            duplicate = None
+        if duplicate is None:
+            error = "There is no child with that reference"
+    if request.method == "POST" and duplicate is not None and request.POST.get("confirm") == "yes":
+        try:
+            child_merge(
+                request=request,
+                actor=request.user,
+                kept=kept,
+                duplicate=duplicate,
+                reason=request.POST.get("reason", ""),
+            )
+        except MergeRefused as exc:
+            error = str(exc)
+        else:
+            messages.success(request, "The records are merged.")
+            return redirect("records:child", public_id=kept.public_id)
+    context = {"kept": kept, "duplicate": duplicate, "error": error, "reference": reference}
+    return render(request, "feeds/merge.html", context)
+
+
+@require_http_methods(["POST"])
+def unmerge(request: HttpRequest, public_id: str) -> HttpResponse:
+    if not may_mediate(request.user):
+        return _refuse(request)
+    record = ChildMerge.objects.filter(public_id=public_id).select_related("kept").first()
+    if record is None:
+        raise Http404
+    try:
+        child_unmerge(
+            request=request, actor=request.user, merge=record, reason=request.POST.get("reason", "")
+        )
+    except MergeRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "The merge is undone: both records are back as they were.")
+    return redirect("records:child", public_id=record.kept.public_id)

@@ -26,7 +26,7 @@ def children_visible_to(user: User) -> QuerySet[Child]:
     """The children this user may find at all."""
     if not may_search(user):
         return Child.objects.none()
-    return Child.objects.all()
+    return Child.objects.filter(merged_into__isnull=True)
 
 
 def may_identify_for_audit(user: User) -> bool:
@@ -35,7 +35,9 @@ def may_identify_for_audit(user: User) -> bool:
 
 
 def children_identifiable_for_audit(user: User) -> QuerySet[Child]:
-    return Child.objects.all() if may_identify_for_audit(user) else Child.objects.none()
+    if not may_identify_for_audit(user):
+        return Child.objects.none()
+    return Child.objects.filter(merged_into__isnull=True)
 
 
 def may_search_hidden_fields(user: User) -> bool:

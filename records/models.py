@@ -32,6 +32,10 @@ class Child(models.Model):
     # carer's name (records.access); decisions are kept in ShieldDecision.
     is_shielded = models.BooleanField(default=False)
     shield_review_due = models.DateField(null=True, blank=True)
+    # A duplicate merged into another child: hidden everywhere, kept so the merge can be undone.
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -391,9 +391,9 @@ def match_candidates(*, criteria: SearchCriteria, limit: int = 10) -> list[Match
         date_of_birth=criteria.date_of_birth,
     )
     ids = list(
-        _candidates(None, Child.objects.all(), unfiltered, query).values_list("id", flat=True)[
-            :CANDIDATE_LIMIT
-        ]
+        _candidates(
+            None, Child.objects.filter(merged_into__isnull=True), unfiltered, query
+        ).values_list("id", flat=True)[:CANDIDATE_LIMIT]
     )
     children = {child.id: child for child in Child.objects.filter(id__in=ids)}
     names: dict[int, list[ChildName]] = {}

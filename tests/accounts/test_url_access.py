@@ -55,6 +55,8 @@ ACCESS = {
     "api:schema": API,
     "feeds:review_queue": PROTECTED,
     "feeds:review_decide": PROTECTED,
+    "feeds:merge": PROTECTED,
+    "feeds:unmerge": PROTECTED,
     "records:search": PROTECTED,
     "records:child": PROTECTED,
     "records:audit_lookup": PROTECTED,
