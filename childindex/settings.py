@@ -284,6 +284,10 @@ MATCH_LINK_SCORE = env_int("MATCH_LINK_SCORE", 92)
 MATCH_REVIEW_SCORE = env_int("MATCH_REVIEW_SCORE", 70)
 MATCH_MARGIN = env_int("MATCH_MARGIN", 6)
 IMPORT_BATCH_ROWS = env_int("IMPORT_BATCH_ROWS", 500)
+# Where uploaded feed files wait while they are imported (deleted afterwards).
+UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(BASE_DIR / "var" / "uploads"))
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # Search: how many results a page shows before asking the user to refine.
 SEARCH_RESULT_CAP = env_int("SEARCH_RESULT_CAP", 20)

@@ -128,3 +128,50 @@ class ChildMerge(models.Model):
 
     def __str__(self) -> str:
         return f"Merge of child {self.merged_id} into {self.kept_id}"
+
+
+class ImportStatus(models.TextChoices):
+    WAITING = "waiting", "Waiting to start"
+    RUNNING = "running", "Importing"
+    DONE = "done", "Finished"
+    FAILED = "failed", "Failed"
+
+
+class ImportJob(models.Model):
+    """A file uploaded by the index team, imported in the background with visible progress."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    source = models.CharField(max_length=60)
+    filename = models.CharField(max_length=200)
+    path = models.CharField(max_length=500)
+    size = models.BigIntegerField()
+    status = models.CharField(
+        max_length=10, choices=ImportStatus.choices, default=ImportStatus.WAITING
+    )
+    rows_done = models.PositiveIntegerField(default=0)
+    bytes_done = models.BigIntegerField(default=0)
+    outcomes = models.JSONField(default=dict)
+    report = models.TextField(blank=True)  # the per-row CSV report
+    error = models.TextField(blank=True)
+    dry_run = models.BooleanField(default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Import of {self.filename} from {self.source}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == ImportStatus.DONE:
+            return 100
+        return min(99, int(self.rows_done * 100 / max(self.estimated_rows, 1)))
+
+    @property
+    def estimated_rows(self) -> int:
+        return max(1, self.size // 150)

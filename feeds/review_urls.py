@@ -8,4 +8,7 @@ urlpatterns = [
     path("<uuid:public_id>/", views.decide, name="review_decide"),
     path("merge-into/<uuid:public_id>/", views.merge, name="merge"),
     path("merges/<uuid:public_id>/undo/", views.unmerge, name="unmerge"),
+    path("upload/", views.upload, name="upload"),
+    path("imports/<uuid:public_id>/", views.job, name="job"),
+    path("imports/<uuid:public_id>/report.csv", views.job_report, name="job_report"),
 ]

@@ -1,15 +1,18 @@
 """The index team's review queue for possible matches from feeds (shielded candidates included:
 only the index team sees this queue)."""
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.services import audit_denial_record
+from feeds.jobs import import_job_create, import_job_start
 from feeds.merging import MergeRefused, child_merge, child_unmerge
-from feeds.models import ChildMerge, ReviewItem, ReviewStatus
+from feeds.models import ChildMerge, ImportJob, ImportStatus, ReviewItem, ReviewStatus
 from feeds.review import ReviewRefused, review_decide
 from records.access import may_mediate
 from records.models import Child
@@ -128,3 +131,63 @@ def unmerge(request: HttpRequest, public_id: str) -> HttpResponse:
     else:
         messages.success(request, "The merge is undone: both records are back as they were.")
     return redirect("records:child", public_id=record.kept.public_id)
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label="CSV or JSON Lines file",
+        error_messages={"required": "Choose the file to import"},
+    )
+    source = forms.CharField(label="Sending system", max_length=60)
+    dry_run = forms.BooleanField(label="Check only: change nothing", required=False)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".jsonl", ".ndjson")):
+            raise forms.ValidationError("The file must be a .csv or .jsonl file")
+        if upload.size > 200 * 1024 * 1024:
+            raise forms.ValidationError("The file must be smaller than 200 MB; use import_records")
+        return upload
+
+
+@require_http_methods(["GET", "POST"])
+def upload(request: HttpRequest) -> HttpResponse:
+    if not may_mediate(request.user):
+        return _refuse(request)
+    form = UploadForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+    )
+    if request.method == "POST" and form.is_valid():
+        job = import_job_create(
+            user=request.user,
+            upload=form.cleaned_data["file"],
+            source=form.cleaned_data["source"].strip(),
+            dry_run=form.cleaned_data["dry_run"],
+        )
+        transaction.on_commit(lambda: import_job_start(job))
+        return redirect("feeds:job", public_id=job.public_id)
+    jobs = ImportJob.objects.all()[:20]
+    return render(request, "feeds/upload.html", {"form": form, "jobs": jobs})
+
+
+@require_GET
+def job(request: HttpRequest, public_id: str) -> HttpResponse:
+    if not may_mediate(request.user):
+        return _refuse(request)
+    found = ImportJob.objects.filter(public_id=public_id).first()
+    if found is None:
+        raise Http404
+    return render(request, "feeds/job.html", {"job": found})
+
+
+@require_GET
+def job_report(request: HttpRequest, public_id: str) -> HttpResponse:
+    if not may_mediate(request.user):
+        return _refuse(request)
+    found = ImportJob.objects.filter(public_id=public_id, status=ImportStatus.DONE).first()
+    if found is None:
+        raise Http404
+    response = HttpResponse(found.report, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-report-{found.public_id}.csv"'
+    return response
