@@ -39,7 +39,7 @@ PUBLIC_VIEWS = frozenset(
     }
 )
 # The API: token-authenticated by djangorestframework on every request, never a session.
-API_VIEWS = frozenset({"api:children_search", "api:involvement", "api:schema"})
+API_VIEWS = frozenset({"api:children_search", "api:involvement", "api:caf", "api:schema"})
 # View names reachable with a password but before the second factor.
 PASSWORD_ONLY_VIEWS = frozenset(
     {

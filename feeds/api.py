@@ -17,6 +17,8 @@ from rest_framework.views import APIView
 
 from audit.models import Action
 from audit.services import audit_event_record
+from caf.models import CafStatus
+from caf.services import CoordinationError, caf_current, caf_record
 from feeds.importing import involvement_upsert
 from feeds.models import IntegrationClient
 from involvements.models import SENSITIVE_SERVICE_TYPES, Involvement, ServiceType
@@ -188,3 +190,74 @@ class InvolvementPut(APIView):
             InvolvementOut(body).data,
             status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED,
         )
+
+
+class CafIn(serializers.Serializer):
+    status = serializers.ChoiceField(choices=CafStatus.choices)
+    started_on = serializers.DateField()
+    completed_on = serializers.DateField(required=False, allow_null=True)
+    review_due = serializers.DateField(required=False, allow_null=True)
+    holder_involvement_id = serializers.CharField(
+        max_length=200, help_text="Your own id of the involvement that holds the CAF"
+    )
+
+
+class CafOut(serializers.Serializer):
+    child_id = serializers.UUIDField()
+    version = serializers.IntegerField()
+    status = serializers.CharField()
+
+
+class CafReport(APIView):
+    """Report a child's CAF status (never its content). A change adds a new version."""
+
+    throttle_classes = [ClientThrottle]
+
+    @extend_schema(request=CafIn, responses=CafOut)
+    def put(self, request: Request, child_id: str) -> Response:
+        incoming = CafIn(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        child = children_visible_to(request.user).filter(public_id=child_id).first()
+        if child is None:
+            raise exceptions.NotFound("No such child")
+        client: IntegrationClient = request.auth
+        holder = Involvement.objects.filter(
+            child=child, source=client.name, external_ref=data["holder_involvement_id"]
+        ).first()
+        if holder is None:
+            raise exceptions.ValidationError(
+                {"holder_involvement_id": "No involvement of yours with that id for this child"}
+            )
+        current = caf_current(child)
+        unchanged = current is not None and (
+            current.status,
+            current.started_on,
+            current.completed_on,
+            current.review_due,
+            current.holder_service_id,
+        ) == (
+            data["status"],
+            data["started_on"],
+            data.get("completed_on"),
+            data.get("review_due"),
+            holder.service_id,
+        )
+        if unchanged:
+            version = current
+        else:
+            try:
+                version = caf_record(
+                    request=request._request,
+                    actor=request.user,
+                    child=child,
+                    holder=holder,
+                    status=data["status"],
+                    started_on=data["started_on"],
+                    completed_on=data.get("completed_on"),
+                    review_due=data.get("review_due"),
+                )
+            except CoordinationError as error:
+                raise exceptions.ValidationError({"detail": str(error)}) from error
+        body = {"child_id": child.public_id, "version": version.version, "status": version.status}
+        return Response(CafOut(body).data)

@@ -191,3 +191,43 @@ def job_report(request: HttpRequest, public_id: str) -> HttpResponse:
     response = HttpResponse(found.report, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-report-{found.public_id}.csv"'
     return response
+
+
+@require_GET
+def api_docs(request: HttpRequest) -> HttpResponse:
+    """The API described from its OpenAPI schema, for integrators (signed-in users)."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    components = schema.get("components", {}).get("schemas", {})
+
+    def fields(ref: dict | None) -> list[tuple[str, str, bool]]:
+        if not ref:
+            return []
+        name = (
+            ref.get("$ref", "").rsplit("/", 1)[-1]
+            or ref.get("items", {}).get("$ref", "").rsplit("/", 1)[-1]
+        )
+        component = components.get(name, {})
+        required = set(component.get("required", []))
+        return [
+            (field, spec.get("format") or spec.get("type") or "enum", field in required)
+            for field, spec in component.get("properties", {}).items()
+        ]
+
+    endpoints = []
+    for path, methods in schema.get("paths", {}).items():
+        for method, spec in methods.items():
+            body = spec.get("requestBody", {}).get("content", {}).get("application/json", {})
+            ok = next(iter(spec.get("responses", {}).values()), {})
+            answer = ok.get("content", {}).get("application/json", {}).get("schema")
+            endpoints.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": spec.get("description", ""),
+                    "request": fields(body.get("schema")),
+                    "response": fields(answer),
+                }
+            )
+    return render(request, "feeds/api_docs.html", {"endpoints": endpoints})

@@ -53,11 +53,13 @@ ACCESS = {
     "api:children_search": API,
     "api:involvement": API,
     "api:schema": API,
+    "api:caf": API,
     "feeds:review_queue": PROTECTED,
     "feeds:review_decide": PROTECTED,
     "feeds:merge": PROTECTED,
     "feeds:unmerge": PROTECTED,
     "feeds:upload": PROTECTED,
+    "feeds:api_docs": PROTECTED,
     "feeds:job": PROTECTED,
     "feeds:job_report": PROTECTED,
     "records:search": PROTECTED,
@@ -93,6 +95,7 @@ ACCESS = {
 }
 SAMPLE_KWARGS = {
     "public_id": uuid.uuid4(),
+    "child_id": uuid.uuid4(),
     "kind": "app",
     "device_id": 1,
     "item": "dbs",

@@ -176,3 +176,46 @@ def test_the_openapi_schema_describes_the_search(token):
     response = Client().get("/api/schema/", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert response.status_code == 200
     assert b"/api/v1/children/search" in response.content
+
+
+def test_a_system_reports_caf_status_as_new_versions_and_repeats_change_nothing(token):
+    from caf.models import CafVersion
+
+    child = make_child("Catherine", "Whitfield", DOB)
+    enrol = {
+        "child_id": str(child.public_id),
+        "service_code": "SCH9",
+        "service_name": "Hillside",
+        "service_type": "school",
+        "practitioner_role": "SENCO",
+        "start_date": "2024-09-01",
+    }
+    api(token, "put", "/api/v1/involvements/ENR-7", enrol)
+    body = {"status": "in_progress", "started_on": "2025-01-10", "holder_involvement_id": "ENR-7"}
+    first = api(token, "put", f"/api/v1/children/{child.public_id}/caf", body)
+    again = api(token, "put", f"/api/v1/children/{child.public_id}/caf", body)
+    done = api(
+        token,
+        "put",
+        f"/api/v1/children/{child.public_id}/caf",
+        {**body, "status": "completed", "completed_on": "2025-02-01"},
+    )
+    assert (first.json()["version"], again.json()["version"], done.json()["version"]) == (1, 1, 2)
+    assert CafVersion.objects.count() == 2
+    bad = api(
+        token,
+        "put",
+        f"/api/v1/children/{child.public_id}/caf",
+        {**body, "holder_involvement_id": "NOPE"},
+    )
+    assert bad.status_code == 400 and "holder_involvement_id" in bad.json()
+
+
+def test_the_api_docs_page_lists_the_endpoints_and_fields():
+    from django.urls import reverse
+
+    from tests.factories import make_user, signed_in_client
+
+    page = signed_in_client(make_user()).get(reverse("feeds:api_docs")).content.decode()
+    assert "POST /api/v1/children/search" in page
+    assert "postcode_district" in page and "family_name" in page
