@@ -19,7 +19,7 @@ from audit.models import Action
 from audit.services import audit_event_record
 from caf.models import CafStatus
 from caf.services import CoordinationError, caf_current, caf_record
-from feeds.importing import involvement_upsert
+from feeds.importing import RowError, involvement_upsert
 from feeds.models import IntegrationClient
 from involvements.models import SENSITIVE_SERVICE_TYPES, Involvement, ServiceType
 from records.access import children_visible_to, may_search
@@ -156,23 +156,27 @@ class InvolvementPut(APIView):
             existed = Involvement.objects.filter(
                 source=client.name, external_ref=external_id
             ).exists()
-            involvement_upsert(
-                child,
-                {
-                    "service_code": data["service_code"],
-                    "service_name": data["service_name"],
-                    "service_type": data["service_type"],
-                    "practitioner_name": data.get("practitioner_name", ""),
-                    "practitioner_role": data["practitioner_role"],
-                    "practitioner_phone": data.get("practitioner_phone", ""),
-                    "practitioner_email": data.get("practitioner_email", ""),
-                    "start": data["start_date"].isoformat(),
-                    "end": data["end_date"].isoformat() if data.get("end_date") else "",
-                },
-                client.name,
-                external_id,
-                external_ref=external_id,
-            )
+            try:
+                involvement_upsert(
+                    child,
+                    {
+                        "service_code": data["service_code"],
+                        "service_name": data["service_name"],
+                        "service_type": data["service_type"],
+                        "practitioner_name": data.get("practitioner_name", ""),
+                        "practitioner_role": data["practitioner_role"],
+                        "practitioner_phone": data.get("practitioner_phone", ""),
+                        "practitioner_email": data.get("practitioner_email", ""),
+                        "start": data["start_date"].isoformat(),
+                        "end": data["end_date"].isoformat() if data.get("end_date") else "",
+                    },
+                    client.name,
+                    external_id,
+                    external_ref=external_id,
+                    organisation=client.organisation,
+                )
+            except RowError as error:
+                raise exceptions.PermissionDenied(str(error)) from error
             audit_event_record(
                 action=Action.INVOLVEMENT_RECORD,
                 request=request._request,

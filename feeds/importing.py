@@ -235,10 +235,25 @@ def _identifiers(child, parsed: dict[str, Any], source: str) -> None:
 
 
 def involvement_upsert(
-    child, data: dict[str, Any], source: str, source_id: str, external_ref: str = ""
+    child,
+    data: dict[str, Any],
+    source: str,
+    source_id: str,
+    external_ref: str = "",
+    organisation: Organisation | None = None,
 ) -> None:
-    """Create or update one involvement by its natural key; repeating it changes nothing."""
-    organisation = _source_organisation(source)
+    """Create or update one involvement by its natural key; repeating it changes nothing.
+
+    With ``organisation`` (an API client's), a service code belonging to another
+    organisation is refused: a system writes only about its own services.
+    """
+    if organisation is not None and (
+        Service.objects.filter(code=data["service_code"])
+        .exclude(organisation=organisation)
+        .exists()
+    ):
+        raise RowError("that service code belongs to another organisation")
+    organisation = organisation or _source_organisation(source)
     service, _ = Service.objects.get_or_create(
         code=data["service_code"],
         defaults={

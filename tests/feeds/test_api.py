@@ -219,3 +219,21 @@ def test_the_api_docs_page_lists_the_endpoints_and_fields():
     page = signed_in_client(make_user()).get(reverse("feeds:api_docs")).content.decode()
     assert "POST /api/v1/children/search" in page
     assert "postcode_district" in page and "family_name" in page
+
+
+def test_a_system_cannot_write_about_another_organisations_service(token):
+    from tests.factories import make_service
+
+    other = make_service(name="Someone else's school")
+    child = make_child()
+    body = {
+        "child_id": str(child.public_id),
+        "service_code": other.code,
+        "service_name": "x",
+        "service_type": "school",
+        "practitioner_role": "T",
+        "start_date": "2024-09-01",
+    }
+    response = api(token, "put", "/api/v1/involvements/HIJACK", body)
+    assert response.status_code == 403
+    assert not Involvement.objects.exists()
