@@ -109,16 +109,37 @@ def account_request(
     return user
 
 
-def _vetting(user: User) -> Vetting:
-    vetting, _ = Vetting.objects.select_for_update().get_or_create(user=user)
-    return vetting
-
-
 def _start_vetting(user: User, admin: User) -> None:
     if user.status == AccountStatus.REQUESTED:
         status_set(user, AccountStatus.VETTING, by=admin)
     elif user.status == AccountStatus.CLOSED:
         raise LifecycleError("This account is closed.")
+
+
+def _vetting_item_record(
+    *,
+    request: HttpRequest | None,
+    admin: User,
+    user: User,
+    item: str,
+    prefix: str,
+    values: dict[str, Any],
+) -> Vetting:
+    """Record one vetting item with who recorded it and when, and audit it."""
+    _start_vetting(user, admin)
+    vetting, _ = Vetting.objects.select_for_update().get_or_create(user=user)
+    for name, value in values.items():
+        setattr(vetting, name, value)
+    setattr(vetting, f"{prefix}_recorded_by", admin)
+    setattr(vetting, f"{prefix}_recorded_at", timezone.now())
+    vetting.warned_for = None  # a renewed item deserves a fresh warning before it expires
+    vetting.save()
+    details = {
+        "item": item,
+        **{k: v.isoformat() if isinstance(v, datetime.date) else v for k, v in values.items()},
+    }
+    _audit(Action.VETTING_RECORD, actor=admin, request=request, user=user, details=details)
+    return vetting
 
 
 @transaction.atomic
@@ -131,22 +152,14 @@ def vetting_record_dbs(
     issue_date: datetime.date,
 ) -> Vetting:
     """Record an enhanced DBS certificate. Renewal falls due after DBS_VALID_YEARS."""
-    _start_vetting(user, admin)
-    vetting = _vetting(user)
-    vetting.dbs_certificate_number = certificate_number
-    vetting.dbs_issue_date = issue_date
-    vetting.dbs_recorded_by = admin
-    vetting.dbs_recorded_at = timezone.now()
-    vetting.warned_for = None
-    vetting.save()
-    _audit(
-        Action.VETTING_RECORD,
-        actor=admin,
+    return _vetting_item_record(
         request=request,
+        admin=admin,
         user=user,
-        details={"item": "dbs", "issue_date": issue_date.isoformat()},
+        item="dbs",
+        prefix="dbs",
+        values={"dbs_certificate_number": certificate_number, "dbs_issue_date": issue_date},
     )
-    return vetting
 
 
 @transaction.atomic
@@ -159,22 +172,14 @@ def vetting_record_authorisation(
     authorised_on: datetime.date,
 ) -> Vetting:
     """Record the line manager's authorisation (renewed every AUTHORISATION_VALID_YEARS)."""
-    _start_vetting(user, admin)
-    vetting = _vetting(user)
-    vetting.manager_name = manager_name
-    vetting.manager_authorised_on = authorised_on
-    vetting.manager_recorded_by = admin
-    vetting.manager_recorded_at = timezone.now()
-    vetting.warned_for = None
-    vetting.save()
-    _audit(
-        Action.VETTING_RECORD,
-        actor=admin,
+    return _vetting_item_record(
         request=request,
+        admin=admin,
         user=user,
-        details={"item": "authorisation", "manager": manager_name, "on": authorised_on.isoformat()},
+        item="authorisation",
+        prefix="manager",
+        values={"manager_name": manager_name, "manager_authorised_on": authorised_on},
     )
-    return vetting
 
 
 @transaction.atomic
@@ -182,21 +187,14 @@ def vetting_record_training(
     *, request: HttpRequest | None, admin: User, user: User, completed_on: datetime.date
 ) -> Vetting:
     """Record completed training (refreshed every TRAINING_VALID_YEARS)."""
-    _start_vetting(user, admin)
-    vetting = _vetting(user)
-    vetting.training_completed_on = completed_on
-    vetting.training_recorded_by = admin
-    vetting.training_recorded_at = timezone.now()
-    vetting.warned_for = None
-    vetting.save()
-    _audit(
-        Action.VETTING_RECORD,
-        actor=admin,
+    return _vetting_item_record(
         request=request,
+        admin=admin,
         user=user,
-        details={"item": "training", "on": completed_on.isoformat()},
+        item="training",
+        prefix="training",
+        values={"training_completed_on": completed_on},
     )
-    return vetting
 
 
 def _issue_activation_code(user: User, admin: User) -> str:

@@ -25,29 +25,14 @@ from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
 
-from audit.models import AuditBlock, AuditEvent, AuditSeal
+from audit.models import EVENT_FIELDS, AuditBlock, AuditEvent, AuditSeal
 
 GENESIS = "0" * 64
 SEAL_LAG = timedelta(seconds=2)
 SEAL_BATCH = 5000
 _SEALER_LOCK = 7_418_221  # pg_advisory_xact_lock key: one sealer at a time
 
-EVENT_COLUMNS = (
-    "id",
-    "occurred_at",
-    "action",
-    "outcome",
-    "actor_id",
-    "actor_username",
-    "actor_organisation",
-    "actor_roles",
-    "ip_address",
-    "request_id",
-    "reason",
-    "object_type",
-    "object_id",
-    "details",
-)
+EVENT_COLUMNS = ("id", "occurred_at", *EVENT_FIELDS)
 
 
 def event_digest(row: dict) -> str:

@@ -65,6 +65,24 @@ class Outcome(models.TextChoices):
     DENIED = "denied", "Denied"
 
 
+# The columns an event is written with, in the order the hash chain reads them
+# (after id and occurred_at, which the database sets).
+EVENT_FIELDS = (
+    "action",
+    "outcome",
+    "actor_id",
+    "actor_username",
+    "actor_organisation",
+    "actor_roles",
+    "ip_address",
+    "request_id",
+    "reason",
+    "object_type",
+    "object_id",
+    "details",
+)
+
+
 class AuditEvent(models.Model):
     """One thing that happened, who did it, and why. Never updated or deleted."""
 

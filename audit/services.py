@@ -15,7 +15,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections
 from django.http import HttpRequest
 
-from audit.models import Action, AuditEvent, Outcome
+from audit.models import EVENT_FIELDS, Action, AuditEvent, Outcome
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -32,20 +32,7 @@ def client_ip(request: HttpRequest | None) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-_COLUMNS = (
-    "action",
-    "outcome",
-    "actor_id",
-    "actor_username",
-    "actor_organisation",
-    "actor_roles",
-    "ip_address",
-    "request_id",
-    "reason",
-    "object_type",
-    "object_id",
-    "details",
-)
+_COLUMNS = EVENT_FIELDS
 _INSERT = (
     f"INSERT INTO audit_auditevent ({', '.join(_COLUMNS)}) "  # noqa: S608 (constant columns)
     f"VALUES ({', '.join(['%s'] * len(_COLUMNS))}) RETURNING id, occurred_at"

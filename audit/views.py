@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 from audit.access import may_review
 from audit.alerts import findings, rule_descriptions
 from audit.forms import EventFilterForm
-from audit.models import Action, AuditEvent
+from audit.models import EVENT_FIELDS, Action, AuditEvent
 from audit.services import audit_denial_record, audit_event_record
 
 EXPORT_LIMIT = 100_000
@@ -125,21 +125,7 @@ def neutralise(value: object) -> str:
     return text
 
 
-EXPORT_COLUMNS = [
-    "id",
-    "occurred_at",
-    "action",
-    "outcome",
-    "actor_username",
-    "actor_organisation",
-    "actor_roles",
-    "ip_address",
-    "request_id",
-    "reason",
-    "object_type",
-    "object_id",
-    "details",
-]
+EXPORT_COLUMNS = ["id", "occurred_at", *(f for f in EVENT_FIELDS if f != "actor_id")]
 
 
 @require_GET
