@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "lookups",
     "notifications",
     "feeds",
+    "reports",
     "rest_framework",
     "drf_spectacular",
     "demo",

@@ -60,6 +60,7 @@ ACCESS = {
     "feeds:unmerge": PROTECTED,
     "feeds:upload": PROTECTED,
     "feeds:api_docs": PROTECTED,
+    "reports:subject_access": PROTECTED,
     "feeds:job": PROTECTED,
     "feeds:job_report": PROTECTED,
     "records:search": PROTECTED,
