@@ -52,6 +52,7 @@ class Action(models.TextChoices):
     REVIEW_DECISION = "feed.review", "Decided a possible match"
     CHILD_MERGE = "child.merge", "Merged a duplicate child"
     CHILD_UNMERGE = "child.unmerge", "Undid a merge"
+    RETENTION = "retention", "Applied the retention policy"
     LOOKUP_REQUEST = "lookup.request", "Asked the index team for a lookup"
     LOOKUP_OPEN = "lookup.open", "Opened a mediated lookup"
     LOOKUP_CLOSE = "lookup.close", "Closed a mediated lookup"

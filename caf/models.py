@@ -16,7 +16,9 @@ class CafVersion(models.Model):
     """One version of a child's CAF indicator. Only ever added to: a review or a change of
     status is a new version; the database refuses updates and deletions."""
 
-    child = models.ForeignKey("records.Child", on_delete=models.PROTECT, related_name="+")
+    # Deleted with the child only when retention deletes the record (the database
+    # refuses deleting a CAF version of a child that is not archived).
+    child = models.ForeignKey("records.Child", on_delete=models.CASCADE, related_name="+")
     version = models.PositiveIntegerField()
     status = models.CharField(max_length=12, choices=CafStatus.choices)
     started_on = models.DateField()
@@ -62,9 +64,10 @@ class LeadBasis(models.TextChoices):
 class LeadProfessional(models.Model):
     """A lead professional appointment; at most one current per child, the rest history."""
 
-    child = models.ForeignKey("records.Child", on_delete=models.PROTECT, related_name="+")
+    child = models.ForeignKey("records.Child", on_delete=models.CASCADE, related_name="+")
+    # An appointment means nothing without its involvement: retention deletes both.
     involvement = models.ForeignKey(
-        "involvements.Involvement", on_delete=models.PROTECT, related_name="+"
+        "involvements.Involvement", on_delete=models.CASCADE, related_name="+"
     )
     basis = models.CharField(max_length=20, choices=LeadBasis.choices)
     basis_note = models.CharField(max_length=500, blank=True)

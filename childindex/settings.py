@@ -290,6 +290,14 @@ UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(BASE_DIR / "var" / "uploads"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
+# Retention (records/retention.py, docs/retention.md).
+RETENTION_ARCHIVE_AGE = env_int("RETENTION_ARCHIVE_AGE", 18)
+RETENTION_CONSENT_AGE = env_int("RETENTION_CONSENT_AGE", 25)
+RETENTION_AFTER_DEATH_DAYS = env_int("RETENTION_AFTER_DEATH_DAYS", 365)
+RETENTION_ARCHIVE_VISIBLE_DAYS = env_int("RETENTION_ARCHIVE_VISIBLE_DAYS", 365)
+RETENTION_DELETE_YEARS = env_int("RETENTION_DELETE_YEARS", 6)
+RETENTION_ENDED_INVOLVEMENT_YEARS = env_int("RETENTION_ENDED_INVOLVEMENT_YEARS", 6)
+
 # Search: how many results a page shows before asking the user to refine.
 SEARCH_RESULT_CAP = env_int("SEARCH_RESULT_CAP", 20)
 # A reason for access lets the user re-open that child's record for this long.

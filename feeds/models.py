@@ -110,8 +110,8 @@ class ChildMerge(models.Model):
     """Two records found to be one child: what moved, so that a wrong merge can be undone."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    kept = models.ForeignKey("records.Child", on_delete=models.PROTECT, related_name="+")
-    merged = models.ForeignKey("records.Child", on_delete=models.PROTECT, related_name="+")
+    kept = models.ForeignKey("records.Child", on_delete=models.CASCADE, related_name="+")
+    merged = models.ForeignKey("records.Child", on_delete=models.CASCADE, related_name="+")
     moved = models.JSONField()  # {"model label": [primary keys]}
     reason = models.TextField()
     merged_by = models.ForeignKey(

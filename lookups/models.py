@@ -102,8 +102,9 @@ class Disclosure(models.Model):
     """One contact told to the caller, copied as it was told (the record may change later)."""
 
     lookup = models.ForeignKey(MediatedLookup, on_delete=models.PROTECT, related_name="disclosures")
+    # The copy below is what was said; the link goes when retention deletes the involvement.
     involvement = models.ForeignKey(
-        "involvements.Involvement", on_delete=models.PROTECT, related_name="+"
+        "involvements.Involvement", on_delete=models.SET_NULL, null=True, related_name="+"
     )
     service_name = models.CharField(max_length=200)
     practitioner_name = models.CharField(max_length=200, blank=True)

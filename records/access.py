@@ -5,9 +5,11 @@ reports and the API) asks this module. Nothing is hidden only in a template.
 A child a user may not see looks exactly like one that does not exist.
 """
 
+import datetime
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db.models import Q, QuerySet
 
 from accounts.models import User
 from accounts.roles import Role
@@ -26,7 +28,14 @@ def children_visible_to(user: User) -> QuerySet[Child]:
     """The children this user may find at all."""
     if not may_search(user):
         return Child.objects.none()
-    return Child.objects.filter(merged_into__isnull=True)
+    children = Child.objects.filter(merged_into__isnull=True)
+    if user.has_role(Role.INDEX_TEAM):
+        # Data managers still see archived records for a year.
+        cutoff = datetime.date.today() - datetime.timedelta(
+            days=settings.RETENTION_ARCHIVE_VISIBLE_DAYS
+        )
+        return children.filter(Q(archived_on__isnull=True) | Q(archived_on__gt=cutoff))
+    return children.filter(archived_on__isnull=True)
 
 
 def may_identify_for_audit(user: User) -> bool:

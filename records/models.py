@@ -32,9 +32,15 @@ class Child(models.Model):
     # carer's name (records.access); decisions are kept in ShieldDecision.
     is_shielded = models.BooleanField(default=False)
     shield_review_due = models.DateField(null=True, blank=True)
+    # Retention (records.retention): records stay live to 18, or to 25 with the young
+    # person's consent, or for a year after death; then they are archived, and deleted for
+    # real RETENTION_DELETE_YEARS after that.
+    consent_until_25 = models.BooleanField(default=False)
+    date_of_death = models.DateField(null=True, blank=True)
+    archived_on = models.DateField(null=True, blank=True)
     # A duplicate merged into another child: hidden everywhere, kept so the merge can be undone.
     merged_into = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
