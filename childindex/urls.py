@@ -17,7 +17,7 @@ urlpatterns = [
     path("lookups/", include("lookups.urls")),
     path("api/", include("feeds.urls")),
     path("feeds/review/", include("feeds.review_urls")),
-    path("subject-access/", include("reports.urls")),
+    path("reports/", include("reports.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

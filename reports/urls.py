@@ -4,5 +4,6 @@ from reports import views
 
 app_name = "reports"
 urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
     path("children/<uuid:public_id>/", views.subject_access, name="subject_access"),
 ]

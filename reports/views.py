@@ -1,14 +1,18 @@
 import csv
+import datetime
 
+from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from accounts.access import is_administrator
 from audit.models import Action
 from audit.services import audit_denial_record, audit_event_record
 from audit.views import neutralise
 from records.access import may_mediate
 from records.models import Child
+from reports.figures import figures
 from reports.subject_access import subject_access_report
 
 
@@ -43,3 +47,72 @@ def subject_access(request: HttpRequest, public_id: str) -> HttpResponse:
             writer.writerow([neutralise(value) for value in row])
         writer.writerow([])
     return response
+
+
+class DashboardFilter(forms.Form):
+    date_from = forms.DateField(label="From (YYYY-MM-DD)", required=False)
+    date_to = forms.DateField(label="To (YYYY-MM-DD)", required=False)
+    district = forms.CharField(label="Postcode district", required=False, max_length=4)
+
+    def clean_district(self) -> str:
+        return self.cleaned_data["district"].strip().upper()
+
+
+def may_see_figures(user) -> bool:
+    return is_administrator(user) or may_mediate(user)
+
+
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Management information for administrators and the index team; numbers only."""
+    if not may_see_figures(request.user):
+        audit_denial_record(request=request, reason="management information refused")
+        return render(request, "errors/403.html", status=403)
+    form = DashboardFilter(request.GET or None)
+    today = datetime.date.today()
+    date_from, date_to, district = today - datetime.timedelta(days=365), today, ""
+    if form.is_valid():
+        date_from = form.cleaned_data["date_from"] or date_from
+        date_to = form.cleaned_data["date_to"] or date_to
+        district = form.cleaned_data["district"]
+    tables = figures(
+        date_from=date_from,
+        date_to=date_to,
+        district=district,
+        full_detail=may_mediate(request.user),
+    )
+    as_csv = request.GET.get("format") == "csv"
+    audit_event_record(
+        action=Action.EXPORT if as_csv else Action.AUDIT_REVIEW,
+        request=request,
+        details={
+            "what": "management information",
+            "from": str(date_from),
+            "to": str(date_to),
+            "district": district,
+        },
+    )
+    if as_csv:
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="management-information.csv"'
+        writer = csv.writer(response)
+        for table in tables:
+            writer.writerow([table.title])
+            writer.writerow(table.columns)
+            for row in table.rows:
+                writer.writerow([neutralise(value) for value in row])
+            writer.writerow([])
+        return response
+    charts = []
+    for table in tables:
+        numbers = [row[-1] for row in table.rows if isinstance(row[-1], int | float)]
+        charts.append((table, max(numbers) if numbers else 0))
+    query = request.GET.copy()
+    query["format"] = "csv"
+    context = {
+        "form": form,
+        "charts": charts,
+        "csv_query": query.urlencode(),
+        "full_detail": may_mediate(request.user),
+    }
+    return render(request, "reports/dashboard.html", context)

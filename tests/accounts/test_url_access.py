@@ -61,6 +61,7 @@ ACCESS = {
     "feeds:upload": PROTECTED,
     "feeds:api_docs": PROTECTED,
     "reports:subject_access": PROTECTED,
+    "reports:dashboard": PROTECTED,
     "feeds:job": PROTECTED,
     "feeds:job_report": PROTECTED,
     "records:search": PROTECTED,
