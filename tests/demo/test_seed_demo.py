@@ -57,3 +57,17 @@ def test_demo_nhs_numbers_are_valid_and_the_shielded_child_has_a_decision():
     leah = Child.objects.get(given_name="Leah", family_name="Harrington")
     assert leah.is_shielded and leah.shield_review_due is not None
     assert ShieldDecision.objects.filter(child=leah, shielded=True).exists()
+
+
+def test_apply_retention_on_the_demo_lists_then_does_what_the_policy_says(capsys):
+    call_command("seed_demo", children=60)
+    before = Child.objects.count()
+    call_command("apply_retention", "--dry-run")
+    out = capsys.readouterr().out
+    assert "1 record(s) would be archived, 1 would be deleted" in out
+    assert Child.objects.count() == before
+    call_command("apply_retention")
+    assert "1 record(s) were archived, 1 were deleted" in capsys.readouterr().out
+    assert Child.objects.count() == before - 1
+    assert Child.objects.get(given_name="Tyler").archived_on is not None
+    assert Child.objects.get(given_name="Jade").archived_on is None

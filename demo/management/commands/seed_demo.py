@@ -416,6 +416,7 @@ class _BoroughBuilder:
         postcode: str | None = None,
         no_address: bool = False,
         shielded: bool = False,
+        **extra: Any,
     ) -> int:
         index = len(self.children)
         self.children.append(
@@ -425,6 +426,7 @@ class _BoroughBuilder:
                 date_of_birth=dob,
                 gender=gender,
                 is_shielded=shielded,
+                **extra,
             )
         )
         self.names.append((index, NameKind.CURRENT, given, family))
@@ -562,6 +564,17 @@ class _BoroughBuilder:
         self._involve(hidden, "SVC-GP-CATFORD", start=self._years_ago(0.4))
         # A child with no known address.
         self._child("Mason", "Clarke", self._years_ago(15.6), Gender.MALE, no_address=True)
+        # Retention: just turned 18 (archived by the next apply_retention), a care leaver
+        # kept to 25 with consent, and a record archived six years ago (deleted next run).
+        self._child("Tyler", "Grant", self._years_ago(18.02), Gender.MALE)
+        self._child("Jade", "Okoro", self._years_ago(20.5), Gender.FEMALE, consent_until_25=True)
+        self._child(
+            "Old",
+            "Archive",
+            self._years_ago(24.5),
+            Gender.NOT_SPECIFIED,
+            archived_on=self._years_ago(6.1),
+        )
 
     def add_random(self, count: int) -> None:
         for _ in range(count):
