@@ -10,7 +10,6 @@ import uuid
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Upper
 
 from records.names import normalise_name, phonetic_key
 
@@ -141,7 +140,8 @@ class Address(models.Model):
             ),
         ]
         indexes = [
-            models.Index(Upper("postcode"), name="address_postcode_idx"),
+            # Postcodes are stored normalised (upper case, one space), so a plain index serves.
+            models.Index(fields=["postcode"], name="address_postcode_idx"),
             models.Index(fields=["postcode_district"], name="address_district_idx"),
         ]
 

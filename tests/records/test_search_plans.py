@@ -1,0 +1,61 @@
+"""Guards, not timings: the search's candidate queries can use the intended indexes.
+
+With a handful of rows PostgreSQL rightly prefers a sequential scan, so these tests
+switch sequential scans off and check that the planner then finds an index for every
+predicate; a predicate no index serves would still need a scan.
+"""
+
+import datetime
+
+import pytest
+from django.db import connection
+
+from accounts.roles import Role
+from records.models import Child, ChildName
+from records.search import SearchCriteria, _candidates, _NameQuery
+from tests.factories import make_child, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def plan(queryset) -> str:
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@pytest.fixture
+def searcher():
+    for n in range(30):
+        make_child(f"Kid{n}", f"Family{n}", datetime.date(2012, 1, 1) + datetime.timedelta(days=n))
+    return make_user(roles=(Role.PRACTITIONER,))
+
+
+def candidates(user, **criteria):
+    query = SearchCriteria(**criteria)
+    return _candidates(user, Child.objects.all(), query, _NameQuery.from_criteria(query))
+
+
+def test_a_name_search_uses_the_trigram_and_phonetic_indexes(searcher):
+    text = plan(
+        ChildName.objects.filter(family_norm__trigram_word_similar="whitfeild")
+        | ChildName.objects.filter(family_key="WTFLT")
+    )
+    assert "childname_family_trgm" in text and "childname_family_key" in text
+    assert "Seq Scan" not in text
+
+
+def test_a_full_date_of_birth_search_uses_the_date_index(searcher):
+    text = plan(candidates(searcher, family_name="Smith", date_of_birth=datetime.date(2012, 1, 5)))
+    assert "records_child_date_of_birth" in text
+    assert "Seq Scan on records_child" not in text
+
+
+def test_a_postcode_search_uses_the_postcode_indexes(searcher):
+    text = plan(candidates(searcher, given_name="Kid1", postcode="SE6 4RU"))
+    assert "address_postcode_idx" in text
+    assert "Seq Scan on records_address" not in text
+    district = plan(candidates(searcher, given_name="Kid1", postcode="SE6"))
+    assert "address_district_idx" in district
