@@ -9,6 +9,7 @@ concurrent writers; verify_audit checks 1 million events in under a minute.
 """
 
 import argparse
+import json
 import multiprocessing
 import os
 import statistics
@@ -177,10 +178,12 @@ def main() -> None:
     parser.add_argument("--writers", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--samples", type=int, default=2000)
+    parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
     name = _use_bench_database()
     _setup()
     print(f"database: {name}")
+    figures = {}
     for label, values in [
         ("latency", latency(args.samples)),
         ("throughput", throughput(args.writers, args.seconds)),
@@ -194,6 +197,9 @@ def main() -> None:
             )
         )
         sys.stdout.flush()
+        figures[label] = values
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2))
 
 
 if __name__ == "__main__":

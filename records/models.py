@@ -73,6 +73,9 @@ class ChildName(models.Model):
     given_key = models.CharField(max_length=40, editable=False)
     family_key = models.CharField(max_length=40, editable=False)
     used_until = models.DateField(null=True, blank=True)
+    # The child's date of birth, copied here by a database trigger (records migration 0007)
+    # so that a search by name and date of birth is one index range, not a join.
+    date_of_birth = models.DateField(null=True, editable=False)
 
     class Meta:
         constraints = [
@@ -89,9 +92,12 @@ class ChildName(models.Model):
         indexes = [
             GinIndex(OpClass("family_norm", name="gin_trgm_ops"), name="childname_family_trgm"),
             GinIndex(OpClass("given_norm", name="gin_trgm_ops"), name="childname_given_trgm"),
-            models.Index(fields=["family_key"], name="childname_family_key"),
             models.Index(fields=["given_key"], name="childname_given_key"),
             models.Index(fields=["family_norm"], name="childname_family_norm"),
+            models.Index(fields=["date_of_birth"], name="childname_dob"),
+            models.Index(
+                fields=["family_key", "given_key", "date_of_birth"], name="childname_keys_dob"
+            ),
         ]
 
     def __str__(self) -> str:

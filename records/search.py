@@ -19,10 +19,12 @@ hence the phonetic keys and nickname table.
 
 import contextlib
 import datetime
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 from rapidfuzz import fuzz
 
 from accounts.models import User
@@ -128,8 +130,9 @@ def search_children(
     candidate_ids = list(
         _candidates(user, base, criteria, query).values_list("id", flat=True)[: CANDIDATE_LIMIT + 1]
     )
-    truncated = len(candidate_ids) > CANDIDATE_LIMIT
-    candidate_ids = candidate_ids[:CANDIDATE_LIMIT]
+    if len(candidate_ids) > CANDIDATE_LIMIT:
+        # Too many to rank fairly: ask for more detail rather than show an arbitrary few.
+        return SearchOutcome(matches=[], more_than_cap=True, considered=len(candidate_ids))
 
     children = {child.id: child for child in Child.objects.filter(id__in=candidate_ids)}
     names: dict[int, list[ChildName]] = {}
@@ -154,7 +157,7 @@ def search_children(
     )
     return SearchOutcome(
         matches=scored[:cap],
-        more_than_cap=truncated or len(scored) > cap,
+        more_than_cap=len(scored) > cap,
         considered=len(children),
     )
 
@@ -216,25 +219,91 @@ def _candidates(
         if not may_search_hidden_fields(user):
             children = children.filter(is_shielded=False)
 
+    if criteria.date_of_birth is not None and (query.family or query.given):
+        sql, params = _full_dob_sql(criteria.date_of_birth, query)
+        return children.filter(id__in=RawSQL(sql, params)).order_by()  # noqa: S611 (values are parameters)
     name_condition = _name_q(query)
-    named = (
-        Q(id__in=ChildName.objects.filter(name_condition).values("child_id"))
-        if name_condition is not None
-        else None
-    )
-    if criteria.date_of_birth is not None:
-        dob = criteria.date_of_birth
-        born = Q(date_of_birth__in=_plausible_dates(dob))
-        if named is not None:
-            near = Q(
-                date_of_birth__gte=dob.replace(month=1, day=1) - datetime.timedelta(days=366),
-                date_of_birth__lte=dob.replace(month=12, day=31) + datetime.timedelta(days=366),
-            )
-            born |= named & near
-        children = children.filter(born)
-    elif named is not None:
-        children = children.filter(named)
+    if name_condition is not None:
+        names = ChildName.objects.filter(name_condition)
+        # The window again on the names' own copy of the date of birth: one index range.
+        if start is not None:
+            names = names.filter(date_of_birth__gte=start)
+        if end is not None:
+            names = names.filter(date_of_birth__lte=end)
+        children = children.filter(id__in=names.values("child_id"))
+    elif criteria.date_of_birth is not None:
+        children = children.filter(date_of_birth__in=_plausible_dates(criteria.date_of_birth))
     return children.order_by()
+
+
+# A name as typed is "close" to a stored one when it sounds the same, is a known variant,
+# differs by at most two keystrokes, or shares enough trigrams (double-barrelled names).
+_CLOSE_FAMILY = (
+    "(n.family_norm = %(f)s OR n.family_key = %(fk)s OR levenshtein(n.family_norm, %(f)s) <= 2"
+    " OR similarity(n.family_norm, %(f)s) >= 0.3)"
+)
+_CLOSE_GIVEN = (
+    "(n.given_norm = ANY(%(gv)s) OR n.given_key = %(gk)s OR levenshtein(n.given_norm, %(g)s) <= 2"
+    " OR similarity(n.given_norm, %(g)s) >= 0.3)"
+)
+
+
+def _full_dob_sql(dob: datetime.date, query: _NameQuery) -> tuple[str, dict]:
+    """Children named anything like the query born on the date (or with day and month
+    swapped), and children whose names sound the same born within a year of it.
+
+    Both halves are index ranges on the names' copy of the date of birth, so the cost
+    depends on how many children share a birthday (about 1,700 in England), not on N.
+    """
+    f, g = query.family, query.given
+    params = {
+        "dates": _plausible_dates(dob),
+        "f": f or "~",
+        "fk": query.family_key or "~",
+        "g": g or "~",
+        "gk": query.given_key or "~",
+        "gv": sorted(query.given_variants | {g}) if g else [],
+        "low": dob.replace(month=1, day=1) - datetime.timedelta(days=366),
+        "high": dob.replace(month=12, day=31) + datetime.timedelta(days=366),
+        "gkeys": sorted({phonetic_key(v) for v in query.given_variants | {g}} - {""}),
+        "fkeys": sorted({phonetic_key(v) for v in given_name_variants(f) | {f}} - {""}),
+    }
+    swap_family = _CLOSE_FAMILY.replace("%(f)s", "%(g)s").replace("%(fk)s", "%(gk)s")
+    swap_given = (
+        "(n.given_norm = %(f)s OR n.given_key = %(fk)s OR levenshtein(n.given_norm, %(f)s) <= 2"
+        " OR similarity(n.given_norm, %(f)s) >= 0.3)"
+    )
+    if f and g:
+        close = f"({_CLOSE_FAMILY} OR {_CLOSE_GIVEN} OR {swap_family} OR {swap_given})"
+        near = (
+            "(n.family_key = %(fk)s AND n.given_key = ANY(%(gkeys)s))"
+            " OR (n.family_key = %(gk)s AND n.given_key = ANY(%(fkeys)s))"
+        )
+    elif f:
+        close, near = f"({_CLOSE_FAMILY} OR {swap_given})", "n.family_key = %(fk)s AND false"
+    else:
+        close, near = f"({_CLOSE_GIVEN} OR {swap_family})", "n.given_key = %(gk)s AND false"
+    # Only constant fragments are joined here; every value is a parameter.
+    sql = " ".join(
+        [
+            "SELECT n.child_id FROM records_childname n WHERE n.date_of_birth = ANY(%(dates)s)",
+            f"AND {close}",
+            "UNION SELECT n.child_id FROM records_childname n",
+            f"WHERE ({near}) AND n.date_of_birth BETWEEN %(low)s AND %(high)s",
+        ]
+    )
+    return _positional(sql, params)
+
+
+def _positional(sql: str, params: dict) -> tuple[str, list]:
+    """Named placeholders to the positional ones a RawSQL expression needs."""
+    values: list = []
+
+    def take(match: re.Match) -> str:
+        values.append(params[match.group(1)])
+        return "%s"
+
+    return re.sub(r"%\((\w+)\)s", take, sql), values
 
 
 def _plausible_dates(dob: datetime.date) -> list[datetime.date]:

@@ -43,7 +43,7 @@ def test_a_name_search_uses_the_trigram_and_phonetic_indexes(searcher):
         ChildName.objects.filter(family_norm__trigram_word_similar="whitfeild")
         | ChildName.objects.filter(family_key="WTFLT")
     )
-    assert "childname_family_trgm" in text and "childname_family_key" in text
+    assert "childname_family_trgm" in text and "childname_keys_dob" in text
     assert "Seq Scan" not in text
 
 
@@ -66,3 +66,30 @@ def test_a_postcode_search_uses_the_postcode_indexes(searcher):
     # And the postcode predicates themselves are served by their own indexes.
     assert "address_postcode_idx" in plan(Address.objects.filter(postcode="SE6 4RU"))
     assert "address_district_idx" in plan(Address.objects.filter(postcode_district="SE6"))
+
+
+def test_a_full_date_of_birth_search_reads_names_by_their_date_of_birth_index(searcher):
+    text = plan(
+        candidates(
+            searcher,
+            given_name="Kid3",
+            family_name="Famly3",
+            date_of_birth=datetime.date(2012, 1, 4),
+        )
+    )
+    assert "childname_dob" in text, text
+    assert "Seq Scan on records_childname" not in text
+    # The sound-alike half (a mistyped date of birth) has its own index on keys and date.
+    near = ChildName.objects.filter(
+        family_key="FML",
+        given_key__in=["KT", "KTS"],
+        date_of_birth__range=(datetime.date(2011, 1, 1), datetime.date(2013, 12, 31)),
+    )
+    assert "childname_keys_dob" in plan(near)
+
+
+def test_names_carry_their_childs_date_of_birth_and_follow_corrections(searcher):
+    child = make_child("Ada", "Lovelace", datetime.date(2015, 12, 10))
+    assert set(child.names.values_list("date_of_birth", flat=True)) == {datetime.date(2015, 12, 10)}
+    Child.objects.filter(id=child.id).update(date_of_birth=datetime.date(2015, 10, 12))
+    assert set(child.names.values_list("date_of_birth", flat=True)) == {datetime.date(2015, 10, 12)}
