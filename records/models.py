@@ -90,13 +90,24 @@ class ChildName(models.Model):
             ),
         ]
         indexes = [
+            # For a name without any date: a family name inside a double-barrelled one.
             GinIndex(OpClass("family_norm", name="gin_trgm_ops"), name="childname_family_trgm"),
-            GinIndex(OpClass("given_norm", name="gin_trgm_ops"), name="childname_given_trgm"),
-            models.Index(fields=["given_key"], name="childname_given_key"),
-            models.Index(fields=["family_norm"], name="childname_family_norm"),
-            models.Index(fields=["date_of_birth"], name="childname_dob"),
+            # Search (records.search) reads names through these three ranges; each
+            # carries the columns the search compares, so PostgreSQL answers from the index.
             models.Index(
-                fields=["family_key", "given_key", "date_of_birth"], name="childname_keys_dob"
+                fields=["date_of_birth"],
+                include=["child_id", "family_norm", "given_norm", "family_key", "given_key"],
+                name="childname_dob",
+            ),
+            models.Index(
+                fields=["family_key", "date_of_birth"],
+                include=["child_id", "given_key", "given_norm"],
+                name="childname_family_dob",
+            ),
+            models.Index(
+                fields=["given_key", "date_of_birth"],
+                include=["child_id", "family_key", "family_norm"],
+                name="childname_given_dob",
             ),
         ]
 

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from rapidfuzz import fuzz
 
@@ -162,44 +162,6 @@ def search_children(
     )
 
 
-def _family_q(value: str, key: str, prefix: str = "family") -> Q:
-    condition = Q(**{f"{prefix}_norm": value}) | Q(
-        **{f"{prefix}_norm__trigram_word_similar": value}
-    )
-    if key:
-        condition |= Q(**{f"{prefix}_key": key})
-    parts = value.split()
-    if len(parts) > 1:
-        condition |= Q(**{f"{prefix}_norm__in": parts})
-    return condition
-
-
-def _given_q(value: str, key: str, variants: frozenset[str], prefix: str = "given") -> Q:
-    if len(value) == 1:
-        return Q(**{f"{prefix}_norm__startswith": value})
-    condition = Q(**{f"{prefix}_norm__in": sorted(variants | {value})})
-    condition |= Q(**{f"{prefix}_norm__trigram_word_similar": value})
-    if key:
-        condition |= Q(**{f"{prefix}_key": key})
-    return condition
-
-
-def _name_q(query: _NameQuery) -> Q | None:
-    if query.family and query.given:
-        straight = _family_q(query.family, query.family_key) & _given_q(
-            query.given, query.given_key, query.given_variants
-        )
-        swapped = _family_q(query.given, query.given_key) & _given_q(
-            query.family, query.family_key, given_name_variants(query.family), prefix="given"
-        )
-        return straight | swapped
-    if query.family:
-        return _family_q(query.family, query.family_key)
-    if query.given:
-        return _given_q(query.given, query.given_key, query.given_variants)
-    return None
-
-
 def _candidates(
     user: User, children: QuerySet[Child], criteria: SearchCriteria, query: _NameQuery
 ) -> QuerySet[Child]:
@@ -219,18 +181,13 @@ def _candidates(
         if not may_search_hidden_fields(user):
             children = children.filter(is_shielded=False)
 
-    if criteria.date_of_birth is not None and (query.family or query.given):
-        sql, params = _full_dob_sql(criteria.date_of_birth, query)
-        return children.filter(id__in=RawSQL(sql, params)).order_by()  # noqa: S611 (values are parameters)
-    name_condition = _name_q(query)
-    if name_condition is not None:
-        names = ChildName.objects.filter(name_condition)
-        # The window again on the names' own copy of the date of birth: one index range.
-        if start is not None:
-            names = names.filter(date_of_birth__gte=start)
-        if end is not None:
-            names = names.filter(date_of_birth__lte=end)
-        children = children.filter(id__in=names.values("child_id"))
+    if query.family or query.given:
+        if criteria.date_of_birth is not None:
+            sql, params = _full_dob_sql(criteria.date_of_birth, query)
+        else:
+            sql, params = _names_sql(query, start, end)
+        # Only constant SQL fragments are joined in these builders; every value is a parameter.
+        children = children.filter(id__in=RawSQL(sql, params))  # noqa: S611
     elif criteria.date_of_birth is not None:
         children = children.filter(date_of_birth__in=_plausible_dates(criteria.date_of_birth))
     return children.order_by()
@@ -248,7 +205,73 @@ _CLOSE_GIVEN = (
 )
 
 
-def _full_dob_sql(dob: datetime.date, query: _NameQuery) -> tuple[str, dict]:
+def _params(query: _NameQuery) -> dict:
+    f, g = query.family, query.given
+    return {
+        "f": f or "~",
+        "fk": query.family_key or "~",
+        "g": g or "~",
+        "gk": query.given_key or "~",
+        "gv": sorted(query.given_variants | {g}) if g else [],
+        "gkeys": sorted({phonetic_key(v) for v in query.given_variants | {g}} - {""}) or ["~"],
+        "fkeys": sorted({phonetic_key(v) for v in given_name_variants(f) | {f}} - {""}) or ["~"],
+        "initial": len(g) == 1,
+    }
+
+
+def _names_sql(
+    query: _NameQuery, start: datetime.date | None, end: datetime.date | None
+) -> tuple[str, list]:
+    """Names like the query without a full date of birth, within the birth window if any.
+
+    Each branch is one range of an index that starts with a phonetic key and the date of
+    birth: the family name sounds right and the given name is close, or the given name
+    sounds right (or is a variant) and the family name is close; and the same with the
+    names typed the wrong way round. With no window at all, both names must sound right,
+    which keeps a bare common name (a few thousand children) to an index read.
+    """
+    f, g = query.family, query.given
+    params = {
+        **_params(query),
+        "start": start or datetime.date(1900, 1, 1),
+        "end": end or datetime.date(2999, 12, 31),
+    }
+    window = "n.date_of_birth BETWEEN %(start)s AND %(end)s"
+    given_close = (
+        "(n.given_norm = ANY(%(gv)s) OR n.given_key = ANY(%(gkeys)s)"
+        " OR levenshtein(n.given_norm, %(g)s) <= 2"
+        " OR (%(initial)s AND left(n.given_norm, 1) = %(g)s))"
+    )
+    branches = []
+    if f and g:
+        if start is None and end is None:
+            branches += [
+                "n.family_key = %(fk)s AND n.given_key = ANY(%(gkeys)s)",
+                "n.family_key = %(gk)s AND n.given_key = ANY(%(fkeys)s)",
+                # Smith for O'Connor-Smith: a whole word of the stored family name.
+                "n.family_norm %%> %(f)s AND n.given_key = ANY(%(gkeys)s)",
+            ]
+        else:
+            branches += [
+                f"n.family_key = %(fk)s AND {window} AND {given_close}",
+                f"n.given_key = ANY(%(gkeys)s) AND {window} AND {_CLOSE_FAMILY}",
+                f"n.family_key = %(gk)s AND {window} AND n.given_key = ANY(%(fkeys)s)",
+            ]
+        if query.given and len(g) == 1:  # an initial: only the family name can lead
+            branches = [b for b in branches if not b.startswith("n.given_key")]
+    elif f:
+        branches.append(f"n.family_key = %(fk)s AND {window}")
+        # Part of a double-barrelled family name (Smith for O'Connor-Smith).
+        params["parts"] = [phonetic_key(part) for part in f.split()] if " " in f else ["~"]
+        branches.append(f"n.family_key = ANY(%(parts)s) AND {window}")
+    else:
+        branches.append(f"n.given_key = ANY(%(gkeys)s) AND {window}")
+    select = "SELECT n.child_id FROM records_childname n WHERE "
+    sql = " UNION ".join(select + branch for branch in branches)
+    return _positional(sql, params)
+
+
+def _full_dob_sql(dob: datetime.date, query: _NameQuery) -> tuple[str, list]:
     """Children named anything like the query born on the date (or with day and month
     swapped), and children whose names sound the same born within a year of it.
 
@@ -257,16 +280,10 @@ def _full_dob_sql(dob: datetime.date, query: _NameQuery) -> tuple[str, dict]:
     """
     f, g = query.family, query.given
     params = {
+        **_params(query),
         "dates": _plausible_dates(dob),
-        "f": f or "~",
-        "fk": query.family_key or "~",
-        "g": g or "~",
-        "gk": query.given_key or "~",
-        "gv": sorted(query.given_variants | {g}) if g else [],
         "low": dob.replace(month=1, day=1) - datetime.timedelta(days=366),
         "high": dob.replace(month=12, day=31) + datetime.timedelta(days=366),
-        "gkeys": sorted({phonetic_key(v) for v in query.given_variants | {g}} - {""}),
-        "fkeys": sorted({phonetic_key(v) for v in given_name_variants(f) | {f}} - {""}),
     }
     swap_family = _CLOSE_FAMILY.replace("%(f)s", "%(g)s").replace("%(fk)s", "%(gk)s")
     swap_given = (
@@ -283,7 +300,6 @@ def _full_dob_sql(dob: datetime.date, query: _NameQuery) -> tuple[str, dict]:
         close, near = f"({_CLOSE_FAMILY} OR {swap_given})", "n.family_key = %(fk)s AND false"
     else:
         close, near = f"({_CLOSE_GIVEN} OR {swap_family})", "n.given_key = %(gk)s AND false"
-    # Only constant fragments are joined here; every value is a parameter.
     sql = " ".join(
         [
             "SELECT n.child_id FROM records_childname n WHERE n.date_of_birth = ANY(%(dates)s)",

@@ -264,3 +264,22 @@ def test_the_search_runs_a_bounded_number_of_queries(practitioner, django_assert
     with django_assert_max_num_queries(22):
         response = client.post(reverse("records:search"), {"family_name": "Taylor"})
     assert "More than 20 children match" in response.content.decode()
+
+
+def test_the_record_page_query_count_does_not_grow_with_involvements(practitioner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for involvements in (2, 40):
+        child = make_child("Robin", f"Count{involvements}")
+        for number in range(involvements):
+            make_involvement(child, practitioner_name=f"Worker {number}")
+        client = signed_in_client(practitioner)
+        url = reverse("records:child", args=[child.public_id])
+        client.post(url, {"reason": "coordination"})
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert f"Worker {involvements - 1}" in response.content.decode()
+        counts.append(len(queries.captured_queries))
+    assert counts[0] == counts[1], counts
