@@ -76,7 +76,9 @@ def database_url_of_test_database() -> str:
     credentials = quote(params["USER"] or "", safe="")
     if params.get("PASSWORD"):
         credentials += ":" + quote(params["PASSWORD"], safe="")
-    host, port = params.get("HOST") or "", str(params.get("PORT") or "")
+    options = params.get("OPTIONS", {})
+    host = params.get("HOST") or options.get("host") or ""
+    port = str(params.get("PORT") or options.get("port") or "")
     name = quote(params["NAME"], safe="")
     if host.startswith("/"):
         query = {"host": host, **({"port": port} if port else {})}
@@ -114,6 +116,8 @@ def gunicorn(env: dict[str, str], *, workers: int = 1, startup: float = 40) -> I
             "10",
             "--error-logfile",
             str(log),
+            # The default control socket is one path per machine user: servers would collide.
+            "--no-control-socket",
         ]
         process = subprocess.Popen(command, cwd=BASE_DIR, env=full_env)  # noqa: S603
         server = Server(process=process, port=port, log=log)
