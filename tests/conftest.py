@@ -61,9 +61,10 @@ def local_cache(settings):
     ids; a local cache, emptied before each test, keeps every test's counts its own.
     """
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    caches["default"].clear()
+    local = caches["default"]
+    local.clear()
     yield
-    caches["default"].clear()
+    local.clear()
 
 
 def pytest_collection_modifyitems(items):

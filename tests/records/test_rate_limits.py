@@ -186,3 +186,20 @@ def test_the_rate_limit_setting_is_described_in_words():
     assert seconds_words(1) == "1 second"
     assert seconds_words(90) == "90 seconds"
     assert seconds_words(3600) == "60 minutes"
+
+
+def test_with_redis_unreachable_a_search_fails_closed_with_a_503(practitioner, settings):
+    make_child("Catherine", "Whitfield", datetime.date(2015, 3, 27))
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+        }
+    }
+    client = signed_in_client(practitioner)
+    client.raise_request_exception = False
+    response = search(client)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
+    assert "Catherine Whitfield" not in response.content.decode()
+    assert not AuditEvent.objects.filter(action=Action.SEARCH).exists()
