@@ -36,6 +36,8 @@ PUBLIC_VIEWS = frozenset(
         "accounts:password_reset_complete",
         "health:live",
         "health:ready",
+        "health:live_alias",
+        "health:ready_alias",
     }
 )
 # The API: token-authenticated by djangorestframework on every request, never a session.
@@ -136,7 +138,12 @@ def _login_url(request: HttpRequest, expired: bool = False) -> str:
 
 
 class NoStoreMiddleware:
-    """Authenticated pages must not be kept by browsers or proxies."""
+    """Authenticated pages must not be kept by browsers or proxies.
+
+    Every response but static files gets ``no-store``: pages, redirects, refusals, error
+    pages and the API alike. It sits outside the session and sign-in middleware, so the
+    responses they make on their own are covered too (settings.MIDDLEWARE).
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

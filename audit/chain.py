@@ -249,3 +249,28 @@ def verify_chain(max_problems: int = 20) -> Verification:
                 )
     result.unsealed = AuditEvent.objects.count() - AuditSeal.objects.count()
     return result
+
+
+def head_consistent() -> bool:
+    """Whether the sealed chain's head still recomputes (cheap enough for a readiness probe).
+
+    The head seal's event must hash to the sealed digest, its chain digest must follow
+    from the seal before it, and the last block must end on it. An empty chain is
+    consistent. ``verify_chain`` checks everything; this checks only the head.
+    """
+    seals = list(AuditSeal.objects.order_by("-position")[:2])
+    if not seals:
+        return not AuditBlock.objects.exists()
+    head = seals[0]
+    previous = seals[1].chain_hash if len(seals) == 2 else GENESIS
+    if len(seals) == 1 and head.position != 1:
+        return False
+    if len(seals) == 2 and seals[1].position != head.position - 1:
+        return False
+    if chain_digest(previous, head.event_hash) != head.chain_hash:
+        return False
+    block = AuditBlock.objects.order_by("-id").first()
+    if block is None or (block.last_position, block.head_hash) != (head.position, head.chain_hash):
+        return False
+    rows = list(_rows(f"{_SELECT_EVENTS} WHERE id = %s", [head.event_id]))
+    return len(rows) == 1 and event_digest(rows[0]) == head.event_hash

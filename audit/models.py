@@ -18,6 +18,7 @@ class Action(models.TextChoices):
     OTP_FAILURE = "otp.failure", "Second factor failed"
     LOGOUT = "logout", "Signed out"
     SEARCH = "search", "Searched for a child"
+    SEARCH_RATE_LIMITED = "search.rate_limited", "Refused: too many searches"
     RECORD_VIEW = "record.view", "Viewed a child's record"
     ACCESS_DENIED = "access.denied", "Access denied"
     ACCESS_LAPSED = "access.lapsed", "Refused: access lapsed"

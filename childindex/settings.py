@@ -8,9 +8,11 @@ raises ImproperlyConfigured at start-up rather than running half-configured.
 
 import datetime
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -36,6 +38,17 @@ def env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from exc
+
+
+_RATE = re.compile(r"^[1-9][0-9]*/[0-9]*[smhd]$")
+
+
+def env_rate(name: str, default: str) -> str:
+    """A django-ratelimit rate such as "60/m" (60 a minute) or "100/5m" (100 in 5 minutes)."""
+    raw = os.environ.get(name) or default
+    if not _RATE.match(raw.strip()):
+        raise ImproperlyConfigured(f"{name} must look like 60/m (count/period), not {raw!r}")
+    return raw.strip()
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -75,6 +88,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "django_otp_webauthn",
+    "csp",
+    "django_ratelimit",
     "auditlog",
     "audit",
     "accounts",
@@ -90,10 +105,17 @@ INSTALLED_APPS = [
     "demo",
 ]
 
+# The header middleware sits outside whitenoise so static files carry the headers too;
+# NoStoreMiddleware sits outside sessions and the sign-in middleware so their redirects
+# and refusals are never cached either.
 MIDDLEWARE = [
     "audit.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "childindex.middleware.PermissionsPolicyMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "accounts.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -101,8 +123,6 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.RequireSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "accounts.middleware.NoStoreMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -196,6 +216,8 @@ if HTTPS:
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
 SECURE_SSL_REDIRECT = HTTPS
+# Load balancers and orchestrators probe health over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^health/(live|ready)$"]
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS and env_bool("HSTS_PRELOAD", True)
@@ -203,6 +225,37 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# No inline script or style anywhere: every page's JavaScript and CSS are static files.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+# Browser features the service never uses are switched off; security keys and passkeys
+# (WebAuthn) stay allowed for this origin only (childindex.middleware).
+PERMISSIONS_POLICY = {
+    "accelerometer": "()",
+    "camera": "()",
+    "display-capture": "()",
+    "geolocation": "()",
+    "gyroscope": "()",
+    "magnetometer": "()",
+    "microphone": "()",
+    "midi": "()",
+    "payment": "()",
+    "usb": "()",
+    "publickey-credentials-create": "(self)",
+    "publickey-credentials-get": "(self)",
+}
 if env_bool("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # The client IP comes from this header only when the service runs behind a trusted proxy.
@@ -300,6 +353,39 @@ RETENTION_ENDED_INVOLVEMENT_YEARS = env_int("RETENTION_ENDED_INVOLVEMENT_YEARS",
 
 # Search: how many results a page shows before asking the user to refine.
 SEARCH_RESULT_CAP = env_int("SEARCH_RESULT_CAP", 20)
+# Searches each user may make in a period (django-ratelimit's "count/period" form, period
+# s, m, h or d, e.g. "60/m"); integration clients have their own allowance on the API.
+SEARCH_RATE_LIMIT = env_rate("SEARCH_RATE_LIMIT", "60/m")
+API_SEARCH_RATE_LIMIT = env_rate("API_SEARCH_RATE_LIMIT", "600/m")
+RATELIMIT_USE_CACHE = "default"
+# The shared cache that counts searches (and API throttling) across every worker and server.
+# REDIS_URL=locmem: a per-process cache, for single-process development only.
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+if REDIS_URL == "locmem":
+    if HTTPS:
+        raise ImproperlyConfigured(
+            "REDIS_URL=locmem counts searches per process: production needs a shared Redis."
+        )
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # django-ratelimit refuses a per-process cache; acceptable only in a single process.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+elif REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "childindex",
+            # Fail fast: an unreachable cache makes searches answer 503, not hang.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+    # django-ratelimit lists only django-redis as supported; Django's own RedisCache has
+    # the atomic add and incr it needs.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+else:
+    raise ImproperlyConfigured(
+        f"REDIS_URL must be redis://, rediss://, unix:// or locmem, not {REDIS_URL!r}"
+    )
 # A reason for access lets the user re-open that child's record for this long.
 RECORD_ACCESS_SECONDS = env_int("RECORD_ACCESS_SECONDS", 10 * 60)
 # Ended involvements stay on the record page for this many days.

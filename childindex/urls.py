@@ -11,7 +11,7 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("", include("caf.urls")),
     path("", include("accounts.urls")),
-    path("health/", include("childindex.health")),
+    path("", include("childindex.health")),
     path("webauthn/", include("accounts.webauthn")),
     path("audit/", include("audit.urls")),
     path("lookups/", include("lookups.urls")),

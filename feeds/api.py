@@ -24,6 +24,7 @@ from feeds.models import IntegrationClient
 from involvements.models import SENSITIVE_SERVICE_TYPES, Involvement, ServiceType
 from records.access import children_visible_to, may_search
 from records.names import normalise_postcode
+from records.ratelimits import API_SEARCH, search_allowance_use
 from records.search import SearchCriteria
 from records.services import child_search
 
@@ -85,6 +86,12 @@ class ChildSearch(APIView):
     def post(self, request: Request) -> Response:
         if not may_search(request.user):
             raise exceptions.PermissionDenied("This client may not search")
+        refused = search_allowance_use(request=request._request, group=API_SEARCH)
+        if refused is not None:
+            raise exceptions.Throttled(
+                wait=refused.retry_after,
+                detail=f"Too many searches: this client may make {refused.limit_words}.",
+            )
         incoming = ChildSearchIn(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.services import audit_denial_record
@@ -18,6 +19,7 @@ from records.access import (
 )
 from records.forms import AccessReason, BreakGlassForm, ChildSearchForm, ShieldForm, UnshieldForm
 from records.models import Child
+from records.ratelimits import SearchRefused, search_allowance_use, seconds_words
 from records.sections import sections_for
 from records.services import (
     break_glass_consume,
@@ -52,11 +54,24 @@ def search(request: HttpRequest) -> HttpResponse:
     if not may_search(request.user):
         audit_denial_record(request=request, reason="no search role")
         return render(request, "records/no_search_access.html", status=403)
+    if request.method == "POST" and (refused := search_allowance_use(request=request)):
+        return _too_many_searches(request, refused)
     form = ChildSearchForm(request.POST if request.method == "POST" else None)
     outcome = None
     if request.method == "POST" and form.is_valid():
         outcome = child_search(request=request, criteria=form.criteria())
     return render(request, "records/search.html", {"form": form, "outcome": outcome})
+
+
+def _too_many_searches(request: HttpRequest, refused: SearchRefused) -> HttpResponse:
+    context = {
+        "limit": refused.limit_words,
+        "wait_words": seconds_words(refused.retry_after),
+        "retry_at": timezone.localtime() + datetime.timedelta(seconds=refused.retry_after),
+    }
+    response = render(request, "records/too_many_searches.html", context, status=429)
+    response["Retry-After"] = str(refused.retry_after)
+    return response
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import caches
 from django.db import connections
 
 from accounts.roles import Role
@@ -50,6 +51,20 @@ def plain_static_files(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def local_cache(settings):
+    """Each test counts searches in its own per-process cache, never the shared Redis.
+
+    The machine's Redis is shared with other checkouts whose test users have the same
+    ids; a local cache, emptied before each test, keeps every test's counts its own.
+    """
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    local = caches["default"]
+    local.clear()
+    yield
+    local.clear()
 
 
 def pytest_collection_modifyitems(items):

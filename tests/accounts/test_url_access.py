@@ -21,6 +21,8 @@ ACCESS = {
     "accounts:login": PUBLIC,
     "health:live": PUBLIC,
     "health:ready": PUBLIC,
+    "health:live_alias": PUBLIC,
+    "health:ready_alias": PUBLIC,
     "accounts:verify": PASSWORD_ONLY,
     "accounts:logout": PASSWORD_ONLY,
     "accounts:password_reset": PUBLIC,

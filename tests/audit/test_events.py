@@ -64,3 +64,31 @@ def test_no_record_is_shown_if_its_view_cannot_be_audited(practitioner):
     page = response.content.decode()
     assert "07700 900456" not in page and "Dana Social" not in page
     assert not AuditEvent.objects.filter(action=Action.RECORD_VIEW).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_search_result_is_shown_if_the_search_cannot_be_audited(practitioner):
+    make_child("Catherine", "Whitfield")
+    client = signed_in_client(practitioner)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS
+            $$ BEGIN RAISE EXCEPTION 'audit unavailable'; END $$;
+            CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_auditevent
+            FOR EACH ROW EXECUTE FUNCTION refuse_audit();
+            """
+        )
+    client.raise_request_exception = False
+    try:
+        response = client.post(reverse("records:search"), {"family_name": "Whitfield"})
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "DROP TRIGGER refuse_audit ON audit_auditevent; DROP FUNCTION refuse_audit();"
+            )
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert "Sorry, there is a problem with the service" in page
+    assert "Whitfield" not in page and "Catherine" not in page
+    assert not AuditEvent.objects.filter(action=Action.SEARCH).exists()
