@@ -208,6 +208,7 @@ class Gunicorn:
                 str(workers),
                 "--log-level",
                 "warning",
+                "--no-control-socket",
             ],
             cwd=ROOT,
             env=env,

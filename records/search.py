@@ -194,14 +194,20 @@ def _candidates(
 
 
 # A name as typed is "close" to a stored one when it sounds the same, is a known variant,
-# differs by at most two keystrokes, or shares enough trigrams (double-barrelled names).
+# differs by at most two keystrokes, or is one word of a double-barrelled name. The cheap
+# comparisons come first: most rows are rejected before any edit distance is computed.
 _CLOSE_FAMILY = (
     "(n.family_norm = %(f)s OR n.family_key = %(fk)s OR levenshtein(n.family_norm, %(f)s) <= 2"
-    " OR similarity(n.family_norm, %(f)s) >= 0.3)"
+    " OR (strpos(n.family_norm, ' ') > 0 AND similarity(n.family_norm, %(f)s) >= 0.3)"
+    " OR (strpos(%(f)s, ' ') > 0 AND similarity(n.family_norm, %(f)s) >= 0.3))"
 )
 _CLOSE_GIVEN = (
-    "(n.given_norm = ANY(%(gv)s) OR n.given_key = %(gk)s OR levenshtein(n.given_norm, %(g)s) <= 2"
-    " OR similarity(n.given_norm, %(g)s) >= 0.3)"
+    "(n.given_norm = ANY(%(gv)s) OR n.given_key = %(gk)s OR levenshtein(n.given_norm, %(g)s) <= 2)"
+)
+# Names typed the wrong way round: the same sound is enough (swapped and mistyped is rare).
+_SWAPPED = (
+    "(n.family_norm = %(g)s OR n.family_key = %(gk)s"
+    " OR n.given_norm = %(f)s OR n.given_key = %(fk)s)"
 )
 
 
@@ -249,7 +255,8 @@ def _names_sql(
                 "n.family_key = %(fk)s AND n.given_key = ANY(%(gkeys)s)",
                 "n.family_key = %(gk)s AND n.given_key = ANY(%(fkeys)s)",
                 # Smith for O'Connor-Smith: a whole word of the stored family name.
-                "n.family_norm %%> %(f)s AND n.given_key = ANY(%(gkeys)s)",
+                "strpos(n.family_norm, ' ') > 0 AND n.family_norm %%> %(f)s"
+                " AND n.given_key = ANY(%(gkeys)s)",
             ]
         else:
             branches += [
@@ -285,21 +292,16 @@ def _full_dob_sql(dob: datetime.date, query: _NameQuery) -> tuple[str, list]:
         "low": dob.replace(month=1, day=1) - datetime.timedelta(days=366),
         "high": dob.replace(month=12, day=31) + datetime.timedelta(days=366),
     }
-    swap_family = _CLOSE_FAMILY.replace("%(f)s", "%(g)s").replace("%(fk)s", "%(gk)s")
-    swap_given = (
-        "(n.given_norm = %(f)s OR n.given_key = %(fk)s OR levenshtein(n.given_norm, %(f)s) <= 2"
-        " OR similarity(n.given_norm, %(f)s) >= 0.3)"
-    )
     if f and g:
-        close = f"({_CLOSE_FAMILY} OR {_CLOSE_GIVEN} OR {swap_family} OR {swap_given})"
+        close = f"({_CLOSE_FAMILY} OR {_CLOSE_GIVEN} OR {_SWAPPED})"
         near = (
             "(n.family_key = %(fk)s AND n.given_key = ANY(%(gkeys)s))"
             " OR (n.family_key = %(gk)s AND n.given_key = ANY(%(fkeys)s))"
         )
     elif f:
-        close, near = f"({_CLOSE_FAMILY} OR {swap_given})", "n.family_key = %(fk)s AND false"
+        close, near = f"({_CLOSE_FAMILY} OR {_SWAPPED})", "false"
     else:
-        close, near = f"({_CLOSE_GIVEN} OR {swap_family})", "n.given_key = %(gk)s AND false"
+        close, near = f"({_CLOSE_GIVEN} OR {_SWAPPED})", "false"
     sql = " ".join(
         [
             "SELECT n.child_id FROM records_childname n WHERE n.date_of_birth = ANY(%(dates)s)",
