@@ -10,8 +10,9 @@ register = template.Library()
 
 @register.filter
 def tel_href(phone: str) -> str:
-    """``020 7946 0101`` -> ``tel:+442079460101``; other numbers keep their digits (and a +)."""
-    digits = re.sub(r"[^\d+]", "", phone or "")
+    """``020 7946 0101`` -> ``tel:+442079460101``; ``+44 (0)20 ...`` drops the ``(0)``;
+    other numbers keep their digits (and a leading +)."""
+    digits = re.sub(r"[^\d+]", "", (phone or "").replace("(0)", ""))
     if digits.startswith("0") and not digits.startswith("00"):
         digits = "+44" + digits[1:]
     return f"tel:{digits}"
