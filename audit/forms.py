@@ -1,6 +1,7 @@
 from django import forms
 
 from audit.models import Action
+from childindex.forms import GovukDateField
 
 
 class EventFilterForm(forms.Form):
@@ -12,16 +13,8 @@ class EventFilterForm(forms.Form):
     )
     organisation = forms.CharField(label="Organisation code", max_length=40, required=False)
     action = forms.ChoiceField(label="Action", required=False)
-    date_from = forms.DateField(
-        label="From (YYYY-MM-DD)",
-        required=False,
-        error_messages={"invalid": "Enter the date as YYYY-MM-DD, for example 2026-11-24"},
-    )
-    date_to = forms.DateField(
-        label="To (YYYY-MM-DD)",
-        required=False,
-        error_messages={"invalid": "Enter the date as YYYY-MM-DD, for example 2026-11-24"},
-    )
+    date_from = GovukDateField(label="From", required=False, past_only=False)
+    date_to = GovukDateField(label="To", required=False, past_only=False)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

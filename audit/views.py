@@ -164,6 +164,6 @@ def alerts(request: HttpRequest) -> HttpResponse:
         request=request,
         details={"page": "alerts", "days": days, "findings": len(found)},
     )
-    since = (datetime.date.today() - datetime.timedelta(days=days)).isoformat()
+    since = datetime.date.today() - datetime.timedelta(days=days)
     context = {"findings": found, "rules": rule_descriptions(), "days": days, "since": since}
     return render(request, "audit/alerts.html", context)

@@ -627,6 +627,7 @@ class Loader:
                     "basis_note",
                     "external_ref",
                     "source",
+                    "updated_at",
                 ],
             )
             rng = self.rng
@@ -740,7 +741,7 @@ class Loader:
                             )
                             c_inv.add(
                                 f"{involvement_id}\t{child_id}\t{service}\t{practitioner}\t{role}"
-                                f"\t{start}\t{end}\t{'t' if sensitive else 'f'}\t{basis}\t\t\n"
+                                f"\t{start}\t{end}\t{'t' if sensitive else 'f'}\t{basis}\t\t\t{NOW}\n"
                             )
                         k += 1
                 if child_id % 1_000_000 < CHUNK * 2:

@@ -6,11 +6,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.forms import GovukDateField
 from audit.services import audit_denial_record
 from caf.models import CafStatus, CafVersion, LeadBasis, LeadProfessional
 from caf.prompts import RULES, prompts_for
 from caf.services import CoordinationError, caf_record, lead_professional_assign
+from childindex.forms import GovukDateField
 from involvements.models import Involvement
 from records.access import child_access, may_mediate
 from records.models import Child

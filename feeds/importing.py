@@ -273,18 +273,24 @@ def involvement_upsert(
     start = datetime.date.fromisoformat(data["start"])
     end = datetime.date.fromisoformat(data["end"]) if data["end"] else None
     reference = external_ref or f"{source_id}|{data['service_code']}|{data['start']}"
+    fields = {
+        "child": child,
+        "service": service,
+        "practitioner": practitioner,
+        "role": data["practitioner_role"],
+        "start_date": start,
+        "end_date": end,
+        "is_sensitive": False,
+    }
+    existing = Involvement.objects.filter(source=source, external_ref=reference).first()
+    if existing is not None and all(
+        getattr(existing, name) == value for name, value in fields.items()
+    ):
+        return
     Involvement.objects.update_or_create(
         source=source,
         external_ref=reference,
-        defaults={
-            "child": child,
-            "service": service,
-            "practitioner": practitioner,
-            "role": data["practitioner_role"],
-            "start_date": start,
-            "end_date": end,
-            "is_sensitive": False,
-        },
+        defaults={**fields, "updated_at": timezone.now()},
     )
 
 

@@ -10,6 +10,7 @@ import uuid
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from accounts.models import Organisation
 
@@ -148,6 +149,10 @@ class Involvement(models.Model):
     # Set by feeds: the source system and its own key for this involvement (idempotent imports).
     source = models.CharField(max_length=60, blank=True)
     external_ref = models.CharField(max_length=200, blank=True)
+    # When what the record page shows of this involvement last changed (recorded, ended,
+    # contacts updated, or changed by a feed). Set by the services that change it, not by
+    # auto_now: a feed repeating an unchanged row must change nothing.
+    updated_at = models.DateTimeField(default=timezone.now)
 
     objects = InvolvementQuerySet.as_manager()
 

@@ -184,8 +184,9 @@ def involvement_end(
         raise InvolvementError("The end date must be on or after the start date")
     if end_date > datetime.date.today():
         raise InvolvementError("The end date must be today or in the past")
-    Involvement.objects.filter(pk=involvement.pk).update(end_date=end_date)
-    involvement.end_date = end_date
+    now = timezone.now()
+    Involvement.objects.filter(pk=involvement.pk).update(end_date=end_date, updated_at=now)
+    involvement.end_date, involvement.updated_at = end_date, now
     audit_event_record(
         action=Action.INVOLVEMENT_END,
         request=request,
@@ -208,6 +209,8 @@ def involvement_contacts_update(
     practitioner = involvement.practitioner
     practitioner.phone, practitioner.email = phone, email
     practitioner.save(update_fields=["phone", "email"])
+    # The record page shows the practitioner's contacts on each of their involvements.
+    Involvement.objects.filter(practitioner=practitioner).update(updated_at=timezone.now())
     audit_event_record(
         action=Action.INVOLVEMENT_UPDATE,
         request=request,

@@ -6,9 +6,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from accounts.forms import GovukDateField
 from accounts.models import User
 from audit.services import audit_denial_record
+from childindex.forms import GovukDateField
 from involvements.models import SENSITIVE_SERVICE_TYPES, Involvement, Service
 from involvements.services import (
     InvolvementError,

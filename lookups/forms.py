@@ -1,5 +1,6 @@
 from django import forms
 
+from childindex.forms import GovukDateField
 from lookups.models import Consent, IdentityCheck, Outcome, Urgency
 
 
@@ -73,8 +74,8 @@ class QueueFilterForm(forms.Form):
         required=False,
         choices=[("open", "Open and requested"), ("mine", "Mine"), ("all", "All")],
     )
-    date_from = forms.DateField(label="From (YYYY-MM-DD)", required=False)
-    date_to = forms.DateField(label="To (YYYY-MM-DD)", required=False)
+    date_from = GovukDateField(label="From", required=False, past_only=False)
+    date_to = GovukDateField(label="To", required=False, past_only=False)
     organisation = forms.CharField(label="Caller's organisation", required=False, max_length=200)
     outcome = forms.ChoiceField(
         label="Outcome", required=False, choices=[("", "Any outcome"), *Outcome.choices]

@@ -13,7 +13,10 @@ from accounts.models import User
 from audit.models import Action
 from audit.services import ACTING_FOR_SESSION_KEY, audit_event_record
 from involvements.models import Involvement
-from involvements.selectors import current_involvements_visible
+from involvements.selectors import (
+    current_involvements_visible,
+    recently_ended_involvements_visible,
+)
 from lookups.models import Disclosure, IdentityCheck, MediatedLookup, Outcome, Status
 from records.access import caller_access
 from records.models import Child
@@ -100,8 +103,10 @@ def lookup_take(*, request: HttpRequest, actor: User, lookup: MediatedLookup) ->
 
 def disclosable(child: Child) -> list[Involvement]:
     """What the caller may be told: as an ordinary practitioner would see it (no shielded
-    location, no sensitive service)."""
-    return current_involvements_visible(caller_access(child))
+    location, no sensitive service): current involvements, then recently ended ones (a
+    previous school, past social work), as the record page shows them."""
+    access = caller_access(child)
+    return current_involvements_visible(access) + recently_ended_involvements_visible(access)
 
 
 @transaction.atomic

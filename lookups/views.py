@@ -1,5 +1,6 @@
 """Mediated lookup pages: the index team's queue, opening and closing lookups, summaries."""
 
+import datetime
 from collections.abc import Callable
 from functools import wraps
 
@@ -193,12 +194,19 @@ def close(request: HttpRequest, public_id: str) -> HttpResponse:
 def _hidden_count(child: Child | None, options: list[Involvement]) -> int:
     if child is None:
         return 0
-    return Involvement.objects.current().filter(child=child).count() - len(options)
+    current_options = [row for row in options if not _ended(row)]
+    return Involvement.objects.current().filter(child=child).count() - len(current_options)
+
+
+def _ended(row: Involvement) -> bool:
+    return row.end_date is not None and row.end_date < datetime.date.today()
 
 
 def _describe(row: Involvement) -> str:
     who = f"{row.practitioner.name}, " if row.practitioner else ""
-    return f"{row.service.name}: {who}{row.role} ({row.contact_phone or row.contact_email})"
+    contact = row.contact_phone or row.contact_email
+    ended = f", ended {row.end_date:%-d %b %Y}" if _ended(row) else ""
+    return f"{row.service.name}: {who}{row.role} ({contact}{ended})"
 
 
 @require_GET

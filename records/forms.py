@@ -2,7 +2,7 @@ import datetime
 
 from django import forms
 
-from accounts.forms import GovukDateField
+from childindex.forms import GovukDateField
 from records.names import normalise_name, normalise_postcode
 from records.search import SearchCriteria
 

@@ -32,6 +32,10 @@ from records.services import (
     record_view_audit,
 )
 
+# The session keeps the user's last search criteria (never in a URL), so that coming back
+# from a record shows the form as they left it.
+LAST_SEARCH_KEY = "last_search"
+
 
 def visible_child(request: HttpRequest, public_id: str) -> Child:
     """The child, or 404 whether it does not exist or the user may not see it (audited)."""
@@ -56,10 +60,18 @@ def search(request: HttpRequest) -> HttpResponse:
         return render(request, "records/no_search_access.html", status=403)
     if request.method == "POST" and (refused := search_allowance_use(request=request)):
         return _too_many_searches(request, refused)
-    form = ChildSearchForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        form = ChildSearchForm(request.POST)
+    else:
+        # "Back to your search" from a record: the last criteria, ready to refine.
+        last = request.session.get(LAST_SEARCH_KEY) if request.GET.get("refine") else None
+        form = ChildSearchForm(initial=last or {})
     outcome = None
     if request.method == "POST" and form.is_valid():
         outcome = child_search(request=request, criteria=form.criteria())
+        request.session[LAST_SEARCH_KEY] = {
+            name: request.POST.get(name, "").strip() for name in form.fields
+        }
     return render(request, "records/search.html", {"form": form, "outcome": outcome})
 
 

@@ -10,6 +10,7 @@ from accounts.access import is_administrator
 from audit.models import Action
 from audit.services import audit_denial_record, audit_event_record
 from audit.views import neutralise
+from childindex.forms import GovukDateField
 from records.access import may_mediate
 from records.models import Child
 from reports.figures import figures
@@ -50,8 +51,8 @@ def subject_access(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 class DashboardFilter(forms.Form):
-    date_from = forms.DateField(label="From (YYYY-MM-DD)", required=False)
-    date_to = forms.DateField(label="To (YYYY-MM-DD)", required=False)
+    date_from = GovukDateField(label="From", required=False, past_only=False)
+    date_to = GovukDateField(label="To", required=False, past_only=False)
     district = forms.CharField(label="Postcode district", required=False, max_length=4)
 
     def clean_district(self) -> str:

@@ -57,7 +57,10 @@ def test_who_has_accessed_a_child_lists_every_view_with_its_reason_and_every_sea
 
 def test_events_can_be_found_by_user_action_organisation_and_date(looked_up, auditor, practitioner):
     client = signed_in_client(auditor)
-    today = datetime.date.today().isoformat()
+    today = datetime.date.today()
+
+    def parts(name, day):
+        return {f"{name}_0": day.day, f"{name}_1": day.month, f"{name}_2": day.year}
 
     def count(**params):
         page = client.get(reverse("audit:events"), params).content.decode()
@@ -65,13 +68,19 @@ def test_events_can_be_found_by_user_action_organisation_and_date(looked_up, aud
 
     assert count(username=practitioner.username, action="search") == 2
     assert count(username=practitioner.username, action="record.view") == 1
-    assert count(organisation="ORG-A", action="record.view", date_from=today, date_to=today) == 1
-    assert count(action="record.view", date_to="2000-01-01") == -1  # "No events match"
+    on_today = {**parts("date_from", today), **parts("date_to", today)}
+    assert count(organisation="ORG-A", action="record.view", **on_today) == 1
+    long_ago = parts("date_to", datetime.date(2000, 1, 1))
+    assert count(action="record.view", **long_ago) == -1  # "No events match"
 
 
 def test_bad_filters_get_a_clear_message(auditor):
-    page = signed_in_client(auditor).get(reverse("audit:events"), {"date_from": "next tuesday"})
-    assert "Enter the date as YYYY-MM-DD" in page.content.decode()
+    page = signed_in_client(auditor).get(
+        reverse("audit:events"), {"date_from_0": "next", "date_from_1": "tuesday"}
+    )
+    html = page.content.decode()
+    assert "From must include a day, month and year" in html
+    assert 'href="#id_date_from_0"' in html  # the error summary links to the day box
 
 
 def test_the_csv_export_neutralises_formulas_and_is_audited(auditor):

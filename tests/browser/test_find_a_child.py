@@ -4,27 +4,14 @@ import datetime
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
 from audit.models import Action, AuditEvent
 from involvements.models import ServiceType
+from tests.browser.journey import check_page, current_code
 from tests.factories import PASSWORD, make_child, make_involvement, make_service, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def current_code(user) -> str:
-    device = TOTPDevice.objects.get(user=user)
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    return f"{totp.token():06d}"
-
-
-def assert_no_axe_violations(page: Page) -> None:
-    results = Axe().run(page)
-    assert results.violations_count == 0, results.generate_report()
 
 
 def test_practitioner_finds_a_child_by_a_misspelt_name_and_sees_the_practitioners_phone(
@@ -49,18 +36,18 @@ def test_practitioner_finds_a_child_by_a_misspelt_name_and_sees_the_practitioner
 
     page.goto(f"{live_server.url}/")
     expect(page).to_have_url(re.compile(r"/account/sign-in/"))
-    assert_no_axe_violations(page)
+    check_page(page)
     page.get_by_label("Username").fill("senco")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Continue").click()
 
     expect(page.get_by_role("heading", name="Enter your security code")).to_be_visible()
-    assert_no_axe_violations(page)
+    check_page(page)
     page.get_by_label("Code from your authenticator app").fill(current_code(user))
     page.get_by_role("button", name="Continue").click()
 
     expect(page.get_by_role("heading", name="Find a child")).to_be_visible()
-    assert_no_axe_violations(page)
+    check_page(page)
     page.get_by_label("Given name").fill("Kathryn")
     page.get_by_label("Family name").fill("Whitfeild")
     page.get_by_label("Day").fill("12")
@@ -70,11 +57,11 @@ def test_practitioner_finds_a_child_by_a_misspelt_name_and_sees_the_practitioner
 
     results = page.get_by_test_id("results")
     expect(results.get_by_role("link").first).to_have_text("Catherine Whitfield")
-    assert_no_axe_violations(page)
+    check_page(page)
     results.get_by_role("link", name="Catherine Whitfield").click()
 
     expect(page.get_by_role("heading", name="Why do you need to see this record?")).to_be_visible()
-    assert_no_axe_violations(page)
+    check_page(page)
     page.get_by_label("Coordinating support with other practitioners").check()
     page.get_by_role("button", name="Open the record").click()
 
@@ -82,7 +69,7 @@ def test_practitioner_finds_a_child_by_a_misspelt_name_and_sees_the_practitioner
     involvements = page.get_by_test_id("current-involvements")
     expect(involvements).to_contain_text("Dana Social")
     expect(involvements).to_contain_text("07700 900456")
-    assert_no_axe_violations(page)
+    check_page(page)
 
     view = AuditEvent.objects.get(action=Action.RECORD_VIEW)
     assert view.object_id == str(child.public_id)

@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
@@ -71,3 +73,43 @@ def test_apply_retention_on_the_demo_lists_then_does_what_the_policy_says(capsys
     assert Child.objects.count() == before - 1
     assert Child.objects.get(given_name="Tyler").archived_on is not None
     assert Child.objects.get(given_name="Jade").archived_on is None
+
+
+def test_an_older_demo_borough_gets_the_missing_case_studies_and_nothing_else(settings):
+    call_command("seed_demo", children=60)
+    Child.objects.get(given_name="Kieran", family_name="Doyle").delete()
+    Involvement.objects.filter(service__code="SVC-NURSERY").delete()
+    before = counts()
+
+    call_command("seed_demo", children=60)
+    alfie = Child.objects.get(given_name="Alfie", family_name="Brennan")
+    assert alfie.involvements.filter(service__code="SVC-NURSERY").count() == 1
+    kieran = Child.objects.get(given_name="Kieran", family_name="Doyle")
+    assert set(kieran.involvements.values_list("service__code", flat=True)) == {
+        "SVC-HILLSIDE",
+        "SVC-STMARY",
+        "SVC-CSC",
+        "SVC-GP-FOREST",
+    }
+    assert counts()[0] == before[0] + 1
+    after = counts()
+    call_command("seed_demo", children=60)
+    assert counts() == after
+
+
+def test_the_demo_has_last_weeks_views_of_carol_for_the_auditor():
+    from audit.models import Action, AuditEvent
+
+    call_command("seed_demo", children=60)
+    carol = Child.objects.get(given_name="Carol", family_name="Whitfield")
+    views = AuditEvent.objects.filter(action=Action.RECORD_VIEW, object_id=str(carol.public_id))
+    today = datetime.date.today()
+    last_week = views.filter(
+        occurred_at__date__gte=today - datetime.timedelta(days=7),
+        occurred_at__date__lt=today,
+    )
+    assert sorted(last_week.values_list("actor_username", flat=True)) == ["mentor", "override"]
+    assert views.count() == 3
+    # The involvements say when they last changed: never in the future, never before they began.
+    for row in Involvement.objects.all():
+        assert row.start_date <= row.updated_at.date() <= today

@@ -20,6 +20,7 @@ from faker import Faker
 
 from accounts.models import AccountStatus, Organisation, OrganisationType, User, Vetting
 from accounts.roles import Role
+from audit.models import Action, AuditEvent, AuditSeal, Outcome
 from demo.people import DEMO_PASSWORD, DEMO_USERS
 from involvements.models import Involvement, Practitioner, Service, ServiceType
 from records.models import (
@@ -37,6 +38,14 @@ from records.models import (
 from records.names import normalise_postcode, postcode_district
 
 SEED = 20261124
+
+# Demo audit history: (user, days ago, reason) views of Carol Whitfield's record.
+HISTORY = [
+    ("senco", 20, "Coordinating support with other practitioners"),
+    ("mentor", 6, "Coordinating support with other practitioners"),
+    ("override", 4, "Safeguarding concern about this child"),
+]
+HISTORY_USERS = {username for username, _, _ in HISTORY}
 DISTRICTS = ["SE4", "SE6", "SE8", "SE12", "SE13", "SE14", "SE23", "SE26"]
 POSTCODE_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
 
@@ -50,6 +59,7 @@ ORGANISATIONS = [
     ("SCH-STMARY", "St Mary's CE Primary School", OrganisationType.SCHOOL),
     ("SCH-PARKVIEW", "Parkview Academy", OrganisationType.SCHOOL),
     ("SCH-BRIDGE", "Bridge Community College", OrganisationType.SCHOOL),
+    ("EY-ACORNS", "Little Acorns Day Nursery", OrganisationType.SCHOOL),
     ("GP-FOREST", "Forest Hill Medical Centre", OrganisationType.HEALTH),
     ("GP-CATFORD", "Catford Family Practice", OrganisationType.HEALTH),
     ("GP-DEPTFORD", "Deptford Surgery", OrganisationType.HEALTH),
@@ -104,6 +114,8 @@ SERVICES = [
     ),
     ("SVC-PARKVIEW", "SCH-PARKVIEW", "Parkview Academy", ServiceType.SCHOOL, "020 7946 0105"),
     ("SVC-BRIDGE", "SCH-BRIDGE", "Bridge Community College", ServiceType.SCHOOL, "020 7946 0106"),
+    # A nursery is an educational setting: it shows as the child's "school or setting".
+    ("SVC-NURSERY", "EY-ACORNS", "Little Acorns Day Nursery", ServiceType.SCHOOL, "020 7946 0107"),
     ("SVC-GP-FOREST", "GP-FOREST", "Forest Hill Medical Centre", ServiceType.GP, "020 7946 0201"),
     ("SVC-GP-CATFORD", "GP-CATFORD", "Catford Family Practice", ServiceType.GP, "020 7946 0202"),
     ("SVC-GP-DEPTFORD", "GP-DEPTFORD", "Deptford Surgery", ServiceType.GP, "020 7946 0203"),
@@ -213,6 +225,17 @@ DIRECTORY = {
     ),
 }
 
+# Services whose directory entry or staff differ from their type's.
+DIRECTORY_FOR_SERVICE = {
+    "SVC-NURSERY": (
+        "Day nursery for children from six months to school age.",
+        0,
+        4,
+        "Families apply to the nursery; professionals may phone the manager.",
+    ),
+}
+JOB_TITLE_FOR_SERVICE = {"SVC-NURSERY": "Nursery assistant"}
+
 ROLE_FOR_TYPE = {
     ServiceType.SCHOOL: ["Class teacher", "Head of year", "SENCO", "Learning mentor"],
     ServiceType.GP: ["GP"],
@@ -243,9 +266,15 @@ class Command(BaseCommand):
             practitioners = self._practitioners(organisations, services)
             self._users(organisations)
             if Child.objects.exists():
-                self.stdout.write("Demo children already present: left unchanged.")
+                added = self._top_up_case_studies(services, practitioners)
+                self.stdout.write(
+                    f"Demo children already present: added {added} missing case-study records."
+                    if added
+                    else "Demo children already present: left unchanged."
+                )
                 return
             self._children(options["children"], services, practitioners)
+            self._history()
         self.stdout.write(
             self.style.SUCCESS(f"Demo borough ready: {Child.objects.count()} children.")
         )
@@ -268,7 +297,7 @@ class Command(BaseCommand):
         result = {}
         for code, org_code, name, kind, phone in SERVICES:
             email = f"{code.lower().removeprefix('svc-')}@services.example.org"
-            description, youngest, oldest, refer = DIRECTORY[kind]
+            description, youngest, oldest, refer = DIRECTORY_FOR_SERVICE.get(code, DIRECTORY[kind])
             service, _ = Service.objects.update_or_create(
                 code=code,
                 defaults={
@@ -310,7 +339,9 @@ class Command(BaseCommand):
                         Practitioner.objects.create(
                             organisation=service.organisation,
                             name=name,
-                            job_title=ROLE_FOR_TYPE[service.service_type][0],
+                            job_title=JOB_TITLE_FOR_SERVICE.get(
+                                code, ROLE_FOR_TYPE[service.service_type][0]
+                            ),
                             email=f"{local}.{code.lower()}@demo.example.org",
                             phone=f"07700 9{index:02d}{number:03d}",
                         )
@@ -352,6 +383,46 @@ class Command(BaseCommand):
         builder.add_random(count - len(builder.children))
         builder.save()
 
+    def _top_up_case_studies(
+        self, services: dict[str, Service], practitioners: dict[str, list[Practitioner]]
+    ) -> int:
+        """A borough seeded by an older version gets the case studies added since, and
+        their missing involvements; nothing else changes, and a second run adds nothing."""
+        builder = _BoroughBuilder(services, practitioners, top_up=True)
+        builder.add_case_studies()
+        return builder.save()
+
+    def _history(self) -> None:
+        """Record views of the last few weeks, so an auditor can try "who viewed Carol
+        last week?". Written only into a fresh audit log: once events are sealed into the
+        hash chain, back-dated events would (rightly) be reported as tampering."""
+        if AuditSeal.objects.exists():
+            self.stdout.write("The audit log is already sealed: no demo history added.")
+            return
+        carol = Child.objects.get(given_name="Carol", family_name="Whitfield")
+        users = {user.username: user for user in User.objects.filter(username__in=HISTORY_USERS)}
+        now = timezone.now().replace(hour=10, minute=0, second=0, microsecond=0)
+        events = []
+        for username, days_ago, reason in HISTORY:
+            user = users[username]
+            events.append(
+                AuditEvent(
+                    occurred_at=now - datetime.timedelta(days=days_ago, minutes=days_ago * 7),
+                    action=Action.RECORD_VIEW,
+                    outcome=Outcome.SUCCESS,
+                    actor_id=user.pk,
+                    actor_username=user.username,
+                    actor_organisation=user.organisation.code,
+                    actor_roles=",".join(sorted(user.role_names())),
+                    ip_address="127.0.0.1",
+                    reason=reason,
+                    object_type="child",
+                    object_id=str(carol.public_id),
+                    details={"demo_history": True},
+                )
+            )
+        AuditEvent.objects.bulk_create(events)
+
 
 def _nhs_number(rng: random.Random) -> str:
     """A random NHS number with a valid modulus-11 check digit (demo data only)."""
@@ -386,7 +457,11 @@ class _BoroughBuilder:
     """Builds children and their records in memory, then saves them in bulk."""
 
     def __init__(
-        self, services: dict[str, Service], practitioners: dict[str, list[Practitioner]]
+        self,
+        services: dict[str, Service],
+        practitioners: dict[str, list[Practitioner]],
+        *,
+        top_up: bool = False,
     ) -> None:
         self.random = random.Random(SEED)
         self.fake = Faker("en_GB")
@@ -399,6 +474,9 @@ class _BoroughBuilder:
         self.addresses: list[tuple[int, dict[str, Any]]] = []
         self.carers: list[tuple[int, dict[str, Any]]] = []
         self.involvements: list[tuple[int, dict[str, Any]]] = []
+        # Top-up mode: case-study children already in the database, by name and by index.
+        self.top_up = top_up
+        self.existing: dict[int, set[int]] = {}  # child index -> its services' ids
 
     def _postcode(self) -> str:
         district = self.random.choice(DISTRICTS)
@@ -419,6 +497,14 @@ class _BoroughBuilder:
         **extra: Any,
     ) -> int:
         index = len(self.children)
+        if self.top_up:
+            found = Child.objects.filter(
+                given_name=given, family_name=family, merged_into__isnull=True
+            ).first()
+            if found is not None:
+                self.children.append(found)
+                self.existing[index] = set(found.involvements.values_list("service_id", flat=True))
+                return index
         self.children.append(
             Child(
                 given_name=given,
@@ -472,11 +558,14 @@ class _BoroughBuilder:
         practitioner: int | None = None,
     ) -> None:
         service = self.services[service_code]
+        if service.pk in self.existing.get(index, ()):
+            return
         people = self.practitioners[service_code]
         person = people[
             practitioner if practitioner is not None else self.random.randrange(len(people))
         ]
         role = person.job_title
+        changed = datetime.datetime.combine(end or start, datetime.time(10), tzinfo=datetime.UTC)
         self.involvements.append(
             (
                 index,
@@ -486,6 +575,7 @@ class _BoroughBuilder:
                     "role": role,
                     "start_date": start,
                     "end_date": end,
+                    "updated_at": changed,
                     "is_sensitive": service.is_sensitive,
                     **(
                         {
@@ -523,8 +613,32 @@ class _BoroughBuilder:
         baby = self._child(
             "Alfie", "Brennan", self._years_ago(1.1), Gender.MALE, postcode="SE13 5AB"
         )
+        # Susan asked the index team: health visitor, nursery assistant and social care.
         self._involve(baby, "SVC-HV", start=self._years_ago(1.0), practitioner=0)
         self._involve(baby, "SVC-GP-FOREST", start=self._years_ago(1.0), practitioner=0)
+        self._involve(baby, "SVC-NURSERY", start=self._years_ago(0.3), practitioner=0)
+        self._involve(baby, "SVC-CSC", start=self._years_ago(0.1), practitioner=1)
+        # The SENCO's case: a nine-year-old boy new to Hillside; the index knows his
+        # previous school and the social worker who worked with the family.
+        newcomer = self._child(
+            "Kieran", "Doyle", self._years_ago(9.3), Gender.MALE, postcode="SE26 4PL"
+        )
+        self._involve(newcomer, "SVC-HILLSIDE", start=self._years_ago(0.08), practitioner=2)
+        self._involve(
+            newcomer,
+            "SVC-STMARY",
+            start=self._years_ago(4.4),
+            end=self._years_ago(0.12),
+            practitioner=0,
+        )
+        self._involve(
+            newcomer,
+            "SVC-CSC",
+            start=self._years_ago(1.2),
+            end=self._years_ago(0.3),
+            practitioner=2,
+        )
+        self._involve(newcomer, "SVC-GP-FOREST", start=self._years_ago(9.2), practitioner=2)
         # A child known to many agencies, with a former name after a family change.
         many = self._child(
             "Jordan",
@@ -564,6 +678,9 @@ class _BoroughBuilder:
         self._involve(hidden, "SVC-GP-CATFORD", start=self._years_ago(0.4))
         # A child with no known address.
         self._child("Mason", "Clarke", self._years_ago(15.6), Gender.MALE, no_address=True)
+        if self.top_up:
+            # Records the retention policy may since have archived or deleted stay as they are.
+            return
         # Retention: just turned 18 (archived by the next apply_retention), a care leaver
         # kept to 25 with consent, and a record archived six years ago (deleted next run).
         self._child("Tyler", "Grant", self._years_ago(18.02), Gender.MALE)
@@ -631,11 +748,14 @@ class _BoroughBuilder:
                     )
                 self._involve(index, code, start=start, end=end)
 
-    def save(self) -> None:
-        for child in self.children:
+    def save(self) -> int:
+        """Save what was built; returns how many children and involvements were added."""
+        new = [child for index, child in enumerate(self.children) if index not in self.existing]
+        for child in new:
             if child.is_shielded:
                 child.shield_review_due = self.today + datetime.timedelta(days=150)
-        children = Child.objects.bulk_create(self.children, batch_size=1000)
+        Child.objects.bulk_create(new, batch_size=1000)
+        children = self.children  # primary keys set by bulk_create, in place
         ShieldDecision.objects.bulk_create(
             ShieldDecision(
                 child=child,
@@ -643,7 +763,7 @@ class _BoroughBuilder:
                 reason="Family in a domestic-abuse refuge (demo)",
                 review_due=child.shield_review_due,
             )
-            for child in children
+            for child in new
             if child.is_shielded
         )
         # NHS numbers issued by each child's GP practice, for the identifier rules.
@@ -678,3 +798,4 @@ class _BoroughBuilder:
             (Involvement(child=children[index], **fields) for index, fields in self.involvements),
             batch_size=2000,
         )
+        return len(new) + len(self.involvements)
