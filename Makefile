@@ -79,6 +79,7 @@ test: deps assets db chromium
 	@$(PY) manage.py makemigrations --check --dry-run -v 0
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/bandit -c pyproject.toml -r . -q
 	@$(VENV)/bin/pytest -m "not browser" -q
 	@DJANGO_ALLOW_ASYNC_UNSAFE=true STATICFILES_BACKEND=django.contrib.staticfiles.storage.StaticFilesStorage \
 		$(VENV)/bin/pytest -m browser -q
@@ -97,6 +98,7 @@ drill: deps db
 lint: deps
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/bandit -c pyproject.toml -r . -q
 
 check-deploy: deps
 	@HTTPS=true DEBUG=false SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \

@@ -24,7 +24,7 @@ import json
 import os
 import secrets
 import shutil
-import subprocess  # nosec B404 (runs our own manage.py and the PostgreSQL client tools)
+import subprocess  # nosec B404  # runs our own manage.py and the PostgreSQL client tools
 import sys
 import tempfile
 import time

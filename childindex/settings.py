@@ -64,7 +64,7 @@ DEMO_MODE = env_bool("DEMO_MODE", False)
 HTTPS = env_bool("HTTPS", False)
 
 # A development-only key: refused when HTTPS=true (production), see below.
-_DEV_SECRET = "dev-only-insecure-secret-key-change-me-0123456789-abcdefghijklmnopqrstuvwxyz"  # noqa: S105
+_DEV_SECRET = "dev-only-insecure-secret-key-change-me-0123456789-abcdefghijklmnopqrstuvwxyz"  # noqa: S105  # nosec B105
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if HTTPS:

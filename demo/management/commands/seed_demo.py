@@ -388,7 +388,8 @@ class _BoroughBuilder:
     def __init__(
         self, services: dict[str, Service], practitioners: dict[str, list[Practitioner]]
     ) -> None:
-        self.random = random.Random(SEED)
+        # Reproducible made-up people, not secrets.
+        self.random = random.Random(SEED)  # nosec B311
         self.fake = Faker("en_GB")
         self.fake.seed_instance(SEED)
         self.today = datetime.date.today()
