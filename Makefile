@@ -17,13 +17,14 @@ ifeq ($(strip $(DATABASE_URL)),)
   export DATABASE_URL := $(shell bin/devdb url)
 endif
 
-.PHONY: help run test bench setup deps db assets chromium lint check-deploy clean stop-db
+.PHONY: help run test bench drill setup deps db assets chromium lint check-deploy clean stop-db
 
 help:
 	@echo "make run    - set up and serve the demo on http://127.0.0.1:$(PORT)"
 	@echo "make test   - set up and run the whole test suite"
 	@echo "make bench  - national-scale benchmarks (BENCH_CHILDREN=1000000 by default)"
-	@echo "make lint   - ruff check and format check"
+	@echo "make drill  - backup and restore drill (pg_dump, pg_restore, compare, verify the audit)"
+	@echo "make lint   - ruff check, format check and bandit"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -78,6 +79,7 @@ test: deps assets db chromium
 	@$(PY) manage.py makemigrations --check --dry-run -v 0
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/bandit -c pyproject.toml -r . -q
 	@$(VENV)/bin/pytest -m "not browser" -q
 	@DJANGO_ALLOW_ASYNC_UNSAFE=true STATICFILES_BACKEND=django.contrib.staticfiles.storage.StaticFilesStorage \
 		$(VENV)/bin/pytest -m browser -q
@@ -89,9 +91,14 @@ BENCH_CHILDREN ?= 1000000
 bench: deps assets db
 	@$(PY) bench/national_bench.py --children $(BENCH_CHILDREN) $(BENCH_ARGS)
 
+# Backup and restore drill against throw-away databases on the same server (docs/operations.md).
+drill: deps db
+	@$(PY) bin/restore_drill.py
+
 lint: deps
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/bandit -c pyproject.toml -r . -q
 
 check-deploy: deps
 	@HTTPS=true DEBUG=false SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \

@@ -22,6 +22,7 @@ from accounts.models import (
     BackupCode,
     BackupCodeDevice,
     User,
+    code_hashes,
     hash_code,
 )
 from audit.models import Action, Outcome
@@ -36,9 +37,10 @@ class EnrolmentError(Exception):
 
 def activation_code_check(*, request: HttpRequest, user: User, code: str) -> ActivationCode:
     """Find the user's usable activation code matching ``code`` (not yet spent)."""
-    digest = hash_code(code)
     activation = (
-        ActivationCode.objects.filter(user=user, code_hash=digest, used_at__isnull=True)
+        ActivationCode.objects.filter(
+            user=user, code_hash__in=code_hashes(code), used_at__isnull=True
+        )
         .order_by("-issued_at")
         .first()
     )

@@ -193,9 +193,15 @@ def add_years(day: datetime.date | None, years: int) -> datetime.date | None:
         return day.replace(year=day.year + years, day=28)
 
 
-def hash_code(code: str) -> str:
+def hash_code(code: str, key: str | None = None) -> str:
+    """The stored form of an activation or backup code, peppered with the secret key."""
     normalised = code.replace("-", "").replace(" ", "").upper()
-    return hashlib.sha256(f"{settings.SECRET_KEY}:{normalised}".encode()).hexdigest()
+    return hashlib.sha256(f"{key or settings.SECRET_KEY}:{normalised}".encode()).hexdigest()
+
+
+def code_hashes(code: str) -> list[str]:
+    """``code`` hashed with the current key and each fallback, so rotation spares codes."""
+    return [hash_code(code, key) for key in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]]
 
 
 ACTIVATION_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -221,7 +227,7 @@ class ActivationCode(models.Model):
         return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
     def matches(self, code: str) -> bool:
-        return constant_time_compare(self.code_hash, hash_code(code))
+        return any(constant_time_compare(self.code_hash, digest) for digest in code_hashes(code))
 
     @property
     def usable(self) -> bool:
@@ -238,9 +244,8 @@ class BackupCodeDevice(Device):
         token = (token or "").strip()
         if not token:
             return False
-        digest = hash_code(token)
         used = BackupCode.objects.filter(
-            device=self, code_hash=digest, used_at__isnull=True
+            device=self, code_hash__in=code_hashes(token), used_at__isnull=True
         ).update(used_at=timezone.now())
         return used == 1
 

@@ -89,7 +89,7 @@ def _rows(query: str, params: list) -> Iterator[dict]:
 
 
 # Column names are the constants above, never input.
-_SELECT_EVENTS = f"SELECT {', '.join(EVENT_COLUMNS)} FROM audit_auditevent"  # noqa: S608
+_SELECT_EVENTS = f"SELECT {', '.join(EVENT_COLUMNS)} FROM audit_auditevent"  # noqa: S608  # nosec B608
 
 
 def seal_pending(limit: int | None = None) -> int:
@@ -178,7 +178,7 @@ def verify_chain(max_problems: int = 20) -> Verification:
                {", ".join(f"e.{c}" for c in EVENT_COLUMNS)}
         FROM audit_auditseal s LEFT JOIN audit_auditevent e ON e.id = s.event_id
         ORDER BY s.position
-    """  # noqa: S608 (constant column names)
+    """  # noqa: S608  # nosec B608  # constant column names
     last_order: tuple | None = None
     for row in _rows(query, []):
         position = row["position"]

@@ -34,7 +34,7 @@ def client_ip(request: HttpRequest | None) -> str | None:
 
 _COLUMNS = EVENT_FIELDS
 _INSERT = (
-    f"INSERT INTO audit_auditevent ({', '.join(_COLUMNS)}) "  # noqa: S608 (constant columns)
+    f"INSERT INTO audit_auditevent ({', '.join(_COLUMNS)}) "  # noqa: S608  # nosec B608  # constant columns
     f"VALUES ({', '.join(['%s'] * len(_COLUMNS))}) RETURNING id, occurred_at"
 )
 

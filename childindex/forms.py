@@ -41,7 +41,7 @@ class GovukDateField(forms.MultiValueField):
             raise forms.ValidationError(f"{self.label} must include a day, month and year")
         try:
             value = datetime.date(int(year), int(month), int(day))
-        except ValueError as exc:
+        except (ValueError, OverflowError) as exc:  # "31", "2", "99999999999" and the like
             raise forms.ValidationError(f"{self.label} must be a real date") from exc
         if value.year < 1900:
             raise forms.ValidationError(f"{self.label} must be a real date")

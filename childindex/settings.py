@@ -64,7 +64,7 @@ DEMO_MODE = env_bool("DEMO_MODE", False)
 HTTPS = env_bool("HTTPS", False)
 
 # A development-only key: refused when HTTPS=true (production), see below.
-_DEV_SECRET = "dev-only-insecure-secret-key-change-me-0123456789-abcdefghijklmnopqrstuvwxyz"  # noqa: S105
+_DEV_SECRET = "dev-only-insecure-secret-key-change-me-0123456789-abcdefghijklmnopqrstuvwxyz"  # noqa: S105  # nosec B105
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if HTTPS:
@@ -72,6 +72,11 @@ if not SECRET_KEY:
     SECRET_KEY = _DEV_SECRET
 elif len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be at least 50 random characters.")
+# Rotation (docs/operations.md): the previous keys, comma-separated, still verify signed
+# sessions, password-reset links and hashed backup and activation codes until removed.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
+if any(len(key) < 50 for key in SECRET_KEY_FALLBACKS):
+    raise ImproperlyConfigured("Each SECRET_KEY_FALLBACKS key must be at least 50 characters.")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from accounts.roles import Role
 
-DEMO_PASSWORD = "correct-horse-demo-2026"
+DEMO_PASSWORD = "correct-horse-demo-2026"  # nosec B105  # published demo password, demo mode only
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from accounts.models import AccountStatus, Organisation, User
 from accounts.roles import Role
 from feeds.models import IntegrationClient
 
-TOKEN_PREFIX = "ci_"  # noqa: S105 (a visible prefix, not a secret)
+TOKEN_PREFIX = "ci_"  # noqa: S105  # nosec B105  # a visible prefix, not a secret
 
 
 def token_hash(token: str) -> str:

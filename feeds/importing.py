@@ -61,6 +61,20 @@ COLUMNS = [
 ]
 REQUIRED = ["source_id", "given_name", "family_name", "date_of_birth"]
 GENDERS = {"M", "F", "X", "U"}
+# The longest value each column may hold (the width of the column it lands in).
+MAX_LENGTHS = {
+    "source_id": 100,
+    "given_name": 100,
+    "family_name": 100,
+    "address_line": 200,
+    "upn": 40,
+    "service_code": 40,
+    "service_name": 200,
+    "practitioner_name": 200,
+    "practitioner_role": 120,
+    "practitioner_phone": 40,
+    "practitioner_email": 254,
+}
 
 
 class RowError(ValueError):
@@ -88,7 +102,12 @@ class ImportSummary:
 
 
 def read_rows(handle: IO[str], name: str) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line number, row) pairs from a CSV or JSON Lines file, streamed."""
+    """(line number, row) pairs from a CSV or JSON Lines file, streamed.
+
+    The handle should decode with ``errors="surrogateescape"`` (as ``import_file`` opens it):
+    a line that is not UTF-8, or holds a NUL character, becomes an error row for the report
+    instead of stopping the import or reaching the database.
+    """
     if name.endswith((".jsonl", ".ndjson", ".json")):
         for number, line in enumerate(handle, start=1):
             if not line.strip():
@@ -98,17 +117,56 @@ def read_rows(handle: IO[str], name: str) -> Iterator[tuple[int, dict[str, str]]
             except json.JSONDecodeError as exc:
                 yield number, {"__error__": f"not valid JSON: {exc.msg}"}
                 continue
+            except (ValueError, RecursionError):  # numbers too long, nesting too deep
+                yield number, {"__error__": "not valid JSON: a value is too large or too deep"}
+                continue
             if not isinstance(value, dict):
                 yield number, {"__error__": "each line must be a JSON object"}
                 continue
-            yield number, {key: "" if v is None else str(v) for key, v in value.items()}
+            yield number, _checked({str(k): "" if v is None else str(v) for k, v in value.items()})
         return
     reader = csv.DictReader(handle)
-    missing = [column for column in REQUIRED if column not in (reader.fieldnames or [])]
+    try:
+        fieldnames = reader.fieldnames or []
+    except csv.Error as exc:
+        raise RowError(f"the header row is not valid CSV: {exc}") from exc
+    missing = [column for column in REQUIRED if column not in fieldnames]
     if missing:
-        raise RowError(f"the header row lacks the columns: {', '.join(missing)}")
-    for row in reader:
-        yield reader.line_num, {key: (value or "").strip() for key, value in row.items() if key}
+        shown = ", ".join(missing)
+        if any(_unsafe(column) for column in fieldnames):
+            raise RowError(f"the header row is not UTF-8 text and lacks the columns: {shown}")
+        raise RowError(f"the header row lacks the columns: {shown}")
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # a field over the size limit, a stray quote
+            yield reader.line_num, {"__error__": f"not valid CSV: {exc}"}
+            continue
+        yield (
+            reader.line_num,
+            _checked({key: (value or "").strip() for key, value in row.items() if key}),
+        )
+
+
+def _unsafe(text: str) -> str:
+    """Why ``text`` cannot be stored as it is, or "" if it can."""
+    if "\x00" in text:
+        return "it contains a NUL character"
+    # Undecodable bytes arrive as lone surrogates (surrogateescape); JSON can spell them too.
+    if any("\ud800" <= char <= "\udfff" for char in text):
+        return "it is not valid UTF-8 text"
+    return ""
+
+
+def _checked(row: dict[str, str]) -> dict[str, str]:
+    """The row, or an error row (without its unsafe values) if any key or value is unsafe."""
+    for key, value in row.items():
+        problem = _unsafe(key) or _unsafe(value)
+        if problem:
+            return {"__error__": f"the line cannot be imported: {problem}"}
+    return row
 
 
 def _date(value: str, column: str, *, required: bool = False) -> datetime.date | None:
@@ -129,6 +187,9 @@ def parse(row: dict[str, str]) -> dict[str, Any]:
     for column in REQUIRED:
         if not row.get(column):
             raise RowError(f"{column} is missing")
+    for column, longest in MAX_LENGTHS.items():
+        if len(row.get(column, "")) > longest:
+            raise RowError(f"{column} is longer than {longest} characters")
     born = _date(row["date_of_birth"], "date_of_birth", required=True)
     today = datetime.date.today()
     if born > today:
@@ -165,11 +226,7 @@ def parse(row: dict[str, str]) -> dict[str, Any]:
             family_name=row["family_name"],
             date_of_birth=born,
             gender=gender,
-            former_family_names=tuple(
-                name.strip()
-                for name in row.get("former_family_names", "").split(";")
-                if name.strip()
-            ),
+            former_family_names=_former_names(row.get("former_family_names", "")),
             postcode=postcode,
             nhs_number=nhs,
         ),
@@ -189,6 +246,15 @@ def parse(row: dict[str, str]) -> dict[str, Any]:
         if row.get("service_code")
         else None,
     }
+
+
+def _former_names(value: str) -> tuple[str, ...]:
+    names = tuple(name.strip() for name in value.split(";") if name.strip())
+    if any(len(name) > MAX_LENGTHS["family_name"] for name in names):
+        raise RowError(
+            f"a former family name is longer than {MAX_LENGTHS['family_name']} characters"
+        )
+    return names
 
 
 def _source_organisation(source: str) -> Organisation:
@@ -348,7 +414,7 @@ def import_file(
     """
     summary = ImportSummary()
     batch: list[tuple[int, dict[str, str]]] = []
-    with path.open("r", encoding="utf-8-sig", newline="") as handle:
+    with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
         for line, row in read_rows(handle, path.name):
             batch.append((line, row))
             if len(batch) >= settings.IMPORT_BATCH_ROWS:

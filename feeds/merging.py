@@ -47,6 +47,7 @@ def child_merge(
         raise MergeRefused("One of these records has already been merged")
     if not reason.strip():
         raise MergeRefused("Give the reason for the merge")
+    _check_reason(reason)
     moved: dict[str, list[int]] = {}
     for model in MOVABLE:
         moved[_label(model)] = list(
@@ -93,10 +94,19 @@ def child_merge(
     return merge
 
 
+def _check_reason(reason: str) -> None:
+    """Reasons come straight from the page (no form field): refuse what PostgreSQL cannot hold."""
+    if "\x00" in reason:
+        raise MergeRefused("The reason cannot contain a NUL character")
+    if len(reason) > 2000:
+        raise MergeRefused("The reason must be 2,000 characters or fewer")
+
+
 @transaction.atomic
 def child_unmerge(
     *, request: HttpRequest | None, actor: User, merge: ChildMerge, reason: str
 ) -> None:
+    _check_reason(reason)
     merge = ChildMerge.objects.select_for_update().get(pk=merge.pk)
     if merge.undone_at is not None:
         raise MergeRefused("This merge has already been undone")

@@ -1,6 +1,7 @@
 """Mediated lookup pages: the index team's queue, opening and closing lookups, summaries."""
 
 import datetime
+import uuid
 from collections.abc import Callable
 from functools import wraps
 
@@ -154,7 +155,7 @@ def close(request: HttpRequest, public_id: str) -> HttpResponse:
     if lookup.status == Status.CLOSED:
         return redirect("lookups:detail", public_id=lookup.public_id)
     child = None
-    child_id = request.POST.get("child") or request.GET.get("child")
+    child_id = _uuid(request.POST.get("child") or request.GET.get("child") or "")
     if child_id:
         child = children_visible_to(request.user).filter(public_id=child_id).first()
     options = disclosable(child) if child else []
@@ -189,6 +190,14 @@ def close(request: HttpRequest, public_id: str) -> HttpResponse:
         "hidden_count": _hidden_count(child, options),
     }
     return render(request, "lookups/close.html", context)
+
+
+def _uuid(value: str) -> uuid.UUID | None:
+    """A child reference as posted, or None if it is not one (treated as no child chosen)."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
 
 
 def _hidden_count(child: Child | None, options: list[Involvement]) -> int:

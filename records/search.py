@@ -187,7 +187,7 @@ def _candidates(
         else:
             sql, params = _names_sql(query, start, end)
         # Only constant SQL fragments are joined in these builders; every value is a parameter.
-        children = children.filter(id__in=RawSQL(sql, params))  # noqa: S611
+        children = children.filter(id__in=RawSQL(sql, params))  # noqa: S611  # nosec B611
     elif criteria.date_of_birth is not None:
         children = children.filter(date_of_birth__in=_plausible_dates(criteria.date_of_birth))
     return children.order_by()

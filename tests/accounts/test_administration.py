@@ -249,3 +249,11 @@ def test_bad_vetting_evidence_gets_a_clear_message(admin_of_a, colleague, data, 
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not AuditEvent.objects.filter(action=Action.VETTING_RECORD).exists()
+
+
+def test_a_date_with_an_enormous_year_is_an_error_message_not_a_crash():
+    from accounts.forms import TrainingForm
+
+    form = TrainingForm({"completed_on_0": "1", "completed_on_1": "1", "completed_on_2": "9" * 12})
+    assert not form.is_valid()
+    assert form.errors["completed_on"] == ["Date training was completed must be a real date"]

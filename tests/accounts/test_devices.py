@@ -198,3 +198,34 @@ def test_re_enrolment_ends_the_users_other_sessions(admin_of_a):
     here.post(reverse("accounts:enrol"), {"token": totp_code(device)})
     assert here.get(reverse("records:search")).status_code == 200
     assert elsewhere.get(reverse("records:search")).status_code == 302
+
+
+OLD_KEY = "old-secret-key-" + "o" * 50
+NEW_KEY = "new-secret-key-" + "n" * 50
+
+
+def test_backup_and_activation_codes_survive_a_secret_key_rotation_with_the_old_key_as_fallback(
+    settings, admin_of_a, newcomer
+):
+    settings.SECRET_KEY = OLD_KEY
+    codes = enrol(
+        password_session("newcomer"),
+        activation_code_issue(request=None, admin=admin_of_a, user=newcomer),
+    )
+    spare_activation = activation_code_issue(request=None, admin=admin_of_a, user=newcomer)
+
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = NEW_KEY, [OLD_KEY]
+    client = password_session("newcomer")
+    assert client.post(reverse("accounts:verify_backup"), {"code": codes[0]}).status_code == 302
+    assert client.get(reverse("records:search")).status_code == 200
+    response = password_session("newcomer").post(
+        reverse("accounts:enrol"), {"code": spare_activation}
+    )
+    assert response.status_code == 302
+
+    # Once the old key is dropped, codes hashed with it no longer work.
+    settings.SECRET_KEY_FALLBACKS = []
+    refused = password_session("newcomer")
+    response = refused.post(reverse("accounts:verify_backup"), {"code": codes[1]})
+    assert "not valid or has been used" in response.content.decode()
+    assert refused.get(reverse("records:search")).status_code == 302

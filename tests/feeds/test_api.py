@@ -125,6 +125,33 @@ def test_requests_without_a_valid_token_are_refused(token):
     assert client.pk
 
 
+def test_a_revoked_token_is_refused_until_the_client_is_given_a_new_one(token):
+    search = {"family_name": "Jones"}
+    assert api(token, "post", "/api/v1/children/search", search).status_code == 200
+    call_command(
+        "create_integration_client",
+        "schoolsys",
+        "--organisation",
+        "EDU-SYS",
+        "--revoke",
+        stdout=io.StringIO(),
+    )
+    assert IntegrationClient.objects.get().revoked_at is not None
+    assert api(token, "post", "/api/v1/children/search", search).status_code == 401
+    out = io.StringIO()
+    call_command(
+        "create_integration_client",
+        "schoolsys",
+        "--organisation",
+        "EDU-SYS",
+        "--rotate",
+        stdout=out,
+    )
+    new_token = out.getvalue().strip().splitlines()[-1]
+    assert api(new_token, "post", "/api/v1/children/search", search).status_code == 200
+    assert api(token, "post", "/api/v1/children/search", search).status_code == 401
+
+
 def test_putting_an_involvement_twice_changes_nothing_the_second_time(token):
     child = make_child("Catherine", "Whitfield", DOB)
     body = {

@@ -82,3 +82,16 @@ def test_the_index_team_merges_through_the_page():
     assert ChildMerge.objects.count() == 1
     assert signed_in_client(make_user()).get(url).status_code == 403
     assert Child.objects.filter(merged_into__isnull=True).count() == 1
+
+
+def test_a_reason_with_a_nul_byte_is_refused_with_a_message_not_a_server_error():
+    kept = make_child("Catherine", "Whitfield", DOB)
+    duplicate = make_child("Cathy", "Whitfield", DOB)
+    client = signed_in_client(make_user(roles=(Role.PRACTITIONER, Role.INDEX_TEAM)))
+    url = reverse("feeds:merge", args=[kept.public_id])
+    refused = client.post(
+        url, {"duplicate": str(duplicate.public_id), "confirm": "yes", "reason": "Same\x00child"}
+    )
+    assert refused.status_code == 200
+    assert "cannot contain a NUL character" in refused.content.decode()
+    assert ChildMerge.objects.count() == 0

@@ -264,3 +264,13 @@ def test_opening_a_lookup_needs_the_call_details(officer):
     page = response.content.decode()
     assert "Give a phone number or an email" in page
     assert "Say how you checked the caller" in page
+
+
+def test_closing_with_a_child_reference_that_is_not_a_uuid_treats_it_as_no_child(officer):
+    client = signed_in_client(officer)
+    lookup = open_lookup(client)
+    response = client.post(
+        reverse("lookups:close", args=[lookup.public_id]), {"child": "0374-09-24", "outcome": ""}
+    )
+    assert response.status_code == 200
+    assert "govuk-error-summary" in response.content.decode()

@@ -463,7 +463,8 @@ class _BoroughBuilder:
         *,
         top_up: bool = False,
     ) -> None:
-        self.random = random.Random(SEED)
+        # Reproducible made-up people, not secrets.
+        self.random = random.Random(SEED)  # nosec B311
         self.fake = Faker("en_GB")
         self.fake.seed_instance(SEED)
         self.today = datetime.date.today()

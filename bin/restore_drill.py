@@ -1,0 +1,434 @@
+#!/usr/bin/env python
+"""Backup and restore drill (SECURITY.md 23; docs/operations.md "Restore drill").
+
+On the server of DATABASE_URL (the private cluster under var/ when run by make):
+
+1. create a throw-away source database owned by a throw-away application role that is not a
+   superuser (so privileges mean something), migrate it as that role, load the demo borough,
+   write some audit events and seal them into the chain;
+2. take a full ``pg_dump --format=custom`` with the pg_dump matching the server's version;
+3. create a fresh target database and ``pg_restore`` the dump into it;
+4. check that every table holds the same number of rows, that ``verify_audit`` passes on
+   the target with ``--expect-head`` set to the source's head, that UPDATE, DELETE and
+   TRUNCATE on the audit tables are still refused by the triggers (and by privileges for
+   the application role), and that ownership, grants and triggers are the same.
+
+It prints a report, drops the throw-away databases and role (also on failure) and exits 1
+on any mismatch.
+
+    make drill        # or: .venv/bin/python bin/restore_drill.py [--children N]
+"""
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import subprocess  # nosec B404  # runs our own manage.py and the PostgreSQL client tools
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/childindex"
+AUDIT_TABLES = ("audit_auditevent", "audit_auditseal", "audit_auditblock", "auditlog_logentry")
+PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE")
+REFUSED = {"UPDATE", "DELETE", "TRUNCATE"}
+# The sealer leaves events younger than this alone (audit/chain.py).
+SEAL_SETTLE_SECONDS = 2.5
+
+# Audit events as the service writes them: sign-ins, searches with the ids they returned,
+# record views with their reasons, a refusal.
+WRITE_EVENTS = """
+from accounts.models import User
+from audit.models import Action, Outcome
+from audit.services import audit_event_record
+from records.models import Child
+
+ids = [str(i) for i in Child.objects.order_by("id").values_list("public_id", flat=True)[:30]]
+for n, user in enumerate(User.objects.order_by("username")):
+    audit_event_record(action=Action.LOGIN_SUCCESS, actor=user)
+    audit_event_record(action=Action.SEARCH, actor=user,
+                       details={"criteria": {"family_name": "Smith"}, "returned": ids[n:n + 3]})
+    if ids:
+        audit_event_record(action=Action.RECORD_VIEW, actor=user, object_type="child",
+                           object_id=ids[n % len(ids)], reason="Restore drill")
+audit_event_record(action=Action.LOGIN_FAILURE, outcome=Outcome.FAILURE, actor_username="nobody")
+"""
+
+
+class DrillError(Exception):
+    """A step of the drill could not run (as opposed to a check that failed)."""
+
+
+@dataclass
+class Report:
+    lines: list[tuple[bool, str, str]] = field(default_factory=list)
+    out: Callable[[str], None] = print
+
+    def check(self, name: str, ok: bool, detail: str = "") -> bool:
+        self.lines.append((ok, name, detail))
+        self.out(f"{'PASS' if ok else 'FAIL'}  {name}" + (f": {detail}" if detail else ""))
+        return ok
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.lines) and all(ok for ok, _, _ in self.lines)
+
+    @property
+    def failures(self) -> list[str]:
+        return [f"{name}: {detail}" for ok, name, detail in self.lines if not ok]
+
+
+def django_url(server_url: str, dbname: str, role: str | None) -> str:
+    """DATABASE_URL for manage.py: the same server, another database, acting as ``role``."""
+    parts = urlsplit(server_url)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "assume_role"]
+    if role:
+        query.append(("assume_role", role))  # Django runs SET ROLE on every connection
+    return urlunsplit((parts.scheme, parts.netloc, f"/{dbname}", urlencode(query), ""))
+
+
+def conninfo(server_url: str, dbname: str) -> str:
+    """A libpq connection string for the PostgreSQL tools and psycopg."""
+    return make_conninfo(server_url, dbname=dbname)
+
+
+def client_binary(name: str, server_version: int) -> str:
+    """pg_dump / pg_restore of the server's major version (or newer), as bin/devdb finds them."""
+    major = server_version // 10000
+    candidates = sorted(
+        Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
+        key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0,
+    )
+    for path in candidates:
+        if path.parent.parent.name.isdigit() and int(path.parent.parent.name) >= major:
+            return str(path)
+    found = shutil.which(name)
+    if found:
+        return found
+    raise DrillError(
+        f"{name} for PostgreSQL {major} not found: sudo apt-get install -y postgresql-client"
+    )
+
+
+def run(command: list[str], *, env: dict[str, str] | None = None, check: bool = True) -> str:
+    # A fixed argument list (our manage.py, the PostgreSQL tools), never a shell.
+    result = subprocess.run(  # noqa: S603  # nosec B603
+        command, cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    if check and result.returncode != 0:
+        shown = " ".join(command[:3])
+        raise DrillError(f"{shown} failed ({result.returncode}): {result.stderr.strip()[-2000:]}")
+    return result.stdout
+
+
+def manage(url: str, *args: str, check: bool = True) -> str:
+    env = {**os.environ, "DATABASE_URL": url, "DEMO_MODE": "true"}
+    return run([sys.executable, str(ROOT / "manage.py"), *args], env=env, check=check)
+
+
+def verify_audit(url: str, *args: str) -> dict:
+    """verify_audit --json; it prints its result also when it exits 1."""
+    output = manage(url, "verify_audit", "--json", *args, check=False)
+    try:
+        return json.loads(output.strip().splitlines()[-1])
+    except (IndexError, ValueError) as exc:
+        raise DrillError(f"verify_audit printed no result: {output!r}") from exc
+
+
+@contextmanager
+def throwaway(server_url: str, *, out: Callable[[str], None]) -> Iterator[dict[str, str]]:
+    """A source and a target database name and an application role; all dropped at the end."""
+    token = secrets.token_hex(4)
+    names = {
+        "source": f"childindex_drill_{token}_source",
+        "target": f"childindex_drill_{token}_target",
+        "role": "",
+    }
+    with psycopg.connect(conninfo(server_url, "postgres"), autocommit=True) as admin:
+        superuser = admin.execute(
+            "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
+        ).fetchone()[0]
+        if superuser:
+            names["role"] = f"childindex_drill_{token}_app"
+            admin.execute(
+                sql.SQL("CREATE ROLE {} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE").format(
+                    sql.Identifier(names["role"])
+                )
+            )
+        owner = sql.SQL(" OWNER {}").format(sql.Identifier(names["role"])) if superuser else None
+        try:
+            for key in ("source", "target"):
+                admin.execute(
+                    sql.SQL("CREATE DATABASE {}").format(sql.Identifier(names[key]))
+                    + (owner or sql.SQL(""))
+                )
+            yield names
+        finally:
+            for key in ("source", "target"):
+                admin.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                        sql.Identifier(names[key])
+                    )
+                )
+            if names["role"]:
+                admin.execute(
+                    sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(names["role"]))
+                )
+            out("Dropped the throw-away databases" + (" and role." if names["role"] else "."))
+
+
+def row_counts(conn: psycopg.Connection) -> dict[str, int]:
+    tables = conn.execute(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') ORDER BY 1"
+    ).fetchall()
+    return {
+        name: conn.execute(
+            sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(name))
+        ).fetchone()[0]
+        for (name,) in tables
+    }
+
+
+def ownership_and_grants(conn: psycopg.Connection) -> set[tuple]:
+    """Owner and every ACL entry of every table and sequence in the public schema."""
+    return set(
+        conn.execute(
+            "SELECT c.relname, c.relkind, c.relowner::regrole::text, a.grantor::regrole::text,"
+            " CASE a.grantee WHEN 0 THEN 'PUBLIC' ELSE a.grantee::regrole::text END,"
+            " a.privilege_type, a.is_grantable"
+            " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " LEFT JOIN LATERAL aclexplode(c.relacl) a ON true"
+            " WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'S', 'v', 'm')"
+        ).fetchall()
+    )
+
+
+def audit_grants(conn: psycopg.Connection) -> set[tuple]:
+    return set(
+        conn.execute(
+            "SELECT table_name, grantee, privilege_type FROM information_schema.role_table_grants"
+            " WHERE table_schema = 'public' AND table_name = ANY(%s)",
+            [list(AUDIT_TABLES)],
+        ).fetchall()
+    )
+
+
+def role_privileges(conn: psycopg.Connection, role: str) -> dict[tuple[str, str], bool]:
+    return {
+        (table, privilege): conn.execute(
+            "SELECT has_table_privilege(%s, %s, %s)", [role, table, privilege]
+        ).fetchone()[0]
+        for table in AUDIT_TABLES
+        for privilege in PRIVILEGES
+    }
+
+
+def triggers(conn: psycopg.Connection) -> set[tuple]:
+    return set(
+        conn.execute(
+            "SELECT c.relname, t.tgname, t.tgenabled, pg_get_triggerdef(t.oid)"
+            " FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = 'public' AND NOT t.tgisinternal"
+        ).fetchall()
+    )
+
+
+def refusal(conn: psycopg.Connection, statement: sql.Composable, role: str | None) -> str | None:
+    """The error that refused the statement, or None if it went through (rolled back)."""
+    try:
+        with conn.transaction(force_rollback=True):
+            if role:
+                conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)))
+            conn.execute(statement)
+    except psycopg.Error as exc:
+        return str(exc).splitlines()[0]
+    return None
+
+
+def check_append_only(
+    report: Report, conn: psycopg.Connection, role: str | None, superuser: bool
+) -> None:
+    for table in AUDIT_TABLES:
+        name = sql.Identifier(table)
+        rows = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(name)).fetchone()[0]
+        # Row triggers fire only for rows: an empty table would prove nothing.
+        report.check(f"{table} has rows to attack", rows > 0, f"{rows} row(s)")
+        statements = {
+            "UPDATE": sql.SQL("UPDATE {} SET id = id").format(name),
+            "DELETE": sql.SQL("DELETE FROM {}").format(name),
+            "TRUNCATE": sql.SQL("TRUNCATE {} CASCADE").format(name),
+        }
+        for verb, statement in statements.items():
+            if superuser:
+                # A superuser passes every privilege check: only the trigger can stop it.
+                error = refusal(conn, statement, None)
+                report.check(
+                    f"{verb} on {table} refused by the trigger",
+                    error is not None and "append-only" in error,
+                    error or "the statement went through",
+                )
+            if role:
+                error = refusal(conn, statement, role)
+                report.check(
+                    f"{verb} on {table} refused for the application role",
+                    error is not None,
+                    error or "the statement went through",
+                )
+
+
+def run_drill(
+    server_url: str,
+    *,
+    children: int = 2000,
+    out: Callable[[str], None] = print,
+    after_restore: Callable[[str, str | None], None] | None = None,
+) -> Report:
+    """Run the whole drill against the server of ``server_url``; return the report.
+
+    ``after_restore`` is called with the target's connection string and the application role
+    before the checks (the tests use it to damage a restore and see the drill notice).
+    """
+    report = Report(out=out)
+    with psycopg.connect(conninfo(server_url, "postgres"), autocommit=True) as admin:
+        version = admin.execute("SHOW server_version_num").fetchone()[0]
+        superuser = admin.execute(
+            "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
+        ).fetchone()[0]
+    pg_dump = client_binary("pg_dump", int(version))
+    pg_restore = client_binary("pg_restore", int(version))
+    out(f"Server: PostgreSQL {version}; {pg_dump}")
+
+    with throwaway(server_url, out=out) as names, tempfile.TemporaryDirectory() as tmp:
+        role = names["role"] or None
+        source_url = django_url(server_url, names["source"], role)
+        target_url = django_url(server_url, names["target"], role)
+        source, target = (
+            conninfo(server_url, names["source"]),
+            conninfo(server_url, names["target"]),
+        )
+        out(f"Source {names['source']}, target {names['target']}, application role {role}")
+
+        manage(source_url, "migrate", "--no-input", "-v", "0")
+        manage(source_url, "seed_demo", "--children", str(children))
+        manage(source_url, "shell", "-c", WRITE_EVENTS)
+        time.sleep(SEAL_SETTLE_SECONDS)
+        manage(source_url, "seal_audit")
+        source_audit = verify_audit(source_url, "--no-seal")
+        head = f"{source_audit['head']['position']}:{source_audit['head']['hash']}"
+        report.check(
+            "source audit chain verifies",
+            source_audit["ok"] and source_audit["unsealed"] == 0,
+            f"{source_audit['checked']} event(s) sealed, head {head}",
+        )
+
+        dump = Path(tmp) / "childindex.dump"
+        run([pg_dump, "--format=custom", f"--file={dump}", f"--dbname={source}"])
+        out(f"Dumped the source: {dump.stat().st_size:,} bytes")
+        run([pg_restore, "--exit-on-error", f"--dbname={target}", str(dump)])
+        out("Restored into the target")
+        if after_restore is not None:
+            after_restore(target, role)
+
+        with psycopg.connect(source) as src, psycopg.connect(target) as tgt:
+            src_counts, tgt_counts = row_counts(src), row_counts(tgt)
+            differing = sorted(
+                f"{table} {src_counts.get(table)} -> {tgt_counts.get(table)}"
+                for table in set(src_counts) | set(tgt_counts)
+                if src_counts.get(table) != tgt_counts.get(table)
+            )
+            report.check(
+                "row counts equal in every table",
+                not differing,
+                "; ".join(differing)
+                or f"{len(src_counts)} tables, {sum(src_counts.values()):,} rows",
+            )
+            src_triggers, tgt_triggers = triggers(src), triggers(tgt)
+            report.check(
+                "triggers identical",
+                src_triggers == tgt_triggers,
+                _difference(src_triggers, tgt_triggers) or f"{len(src_triggers)} trigger(s)",
+            )
+            src_acl, tgt_acl = ownership_and_grants(src), ownership_and_grants(tgt)
+            report.check(
+                "owners and grants identical on every table and sequence",
+                src_acl == tgt_acl,
+                _difference(src_acl, tgt_acl) or f"{len(src_acl)} entries",
+            )
+            src_grants, tgt_grants = audit_grants(src), audit_grants(tgt)
+            report.check(
+                "information_schema.role_table_grants identical on the audit tables",
+                src_grants == tgt_grants,
+                _difference(src_grants, tgt_grants) or f"{len(src_grants)} grant(s)",
+            )
+            if role:
+                src_priv, tgt_priv = role_privileges(src, role), role_privileges(tgt, role)
+                wrong = sorted(
+                    f"{privilege} on {table}"
+                    for (table, privilege), held in tgt_priv.items()
+                    if held != (privilege not in REFUSED)
+                )
+                report.check(
+                    "application role privileges on the audit tables as before",
+                    src_priv == tgt_priv and not wrong,
+                    ("unexpected: " + ", ".join(wrong))
+                    if wrong
+                    else "SELECT, INSERT only; UPDATE, DELETE, TRUNCATE revoked",
+                )
+            tgt.rollback()
+            tgt.autocommit = True
+            check_append_only(report, tgt, role, superuser)
+
+        target_audit = verify_audit(target_url, "--no-seal", "--expect-head", head)
+        target_head = f"{target_audit['head']['position']}:{target_audit['head']['hash']}"
+        report.check(
+            "verify_audit --expect-head passes on the target",
+            target_audit["ok"] and target_head == head,
+            f"head {target_head}"
+            + "".join(f"; {p['kind']}: {p['detail']}" for p in target_audit["problems"]),
+        )
+    return report
+
+
+def _difference(source: set, target: set) -> str:
+    missing = sorted(map(str, source - target))[:5]
+    extra = sorted(map(str, target - source))[:5]
+    parts = ([f"missing in target: {', '.join(missing)}"] if missing else []) + (
+        [f"only in target: {', '.join(extra)}"] if extra else []
+    )
+    return "; ".join(parts)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--children", type=int, default=2000, help="demo children to create")
+    args = parser.parse_args()
+    server_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    try:
+        report = run_drill(server_url, children=args.children)
+    except (DrillError, psycopg.Error) as exc:
+        print(f"FAIL  the drill could not complete: {exc}", file=sys.stderr)
+        return 1
+    if report.ok:
+        print("Restore drill passed.")
+        return 0
+    print(f"Restore drill FAILED: {len(report.failures)} check(s):", file=sys.stderr)
+    for failure in report.failures:
+        print(f"  {failure}", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
