@@ -35,6 +35,9 @@ class GovukDateField(forms.MultiValueField):
 
     def compress(self, data_list: list[str]) -> datetime.date | None:
         if not data_list or not any(data_list):
+            # Parts of only spaces reach here empty: a required date is still missing.
+            if self.required:
+                raise forms.ValidationError(self.error_messages["required"], code="required")
             return None
         day, month, year = (part.strip() if part else "" for part in data_list)
         if not (day and month and year):

@@ -257,3 +257,11 @@ def test_a_date_with_an_enormous_year_is_an_error_message_not_a_crash():
     form = TrainingForm({"completed_on_0": "1", "completed_on_1": "1", "completed_on_2": "9" * 12})
     assert not form.is_valid()
     assert form.errors["completed_on"] == ["Date training was completed must be a real date"]
+
+
+def test_a_required_date_entered_as_spaces_is_missing_not_a_crash():
+    from records.forms import ShieldForm
+
+    form = ShieldForm({"reason": "Fleeing violence", "review_due_1": " "})
+    assert not form.is_valid()
+    assert form.errors["review_due"] == ["Enter the review the shield by"]
