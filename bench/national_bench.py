@@ -70,12 +70,25 @@ def bench_user():
     return user
 
 
-def session_cookie(user) -> str:
-    from django.conf import settings
+def bench_accounts(count: int) -> list[dict]:
+    """Practitioner accounts for the load test, each with its own authenticator (a TOTP
+    code may be used once, so every simulated user signs in as a different account)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from tests.factories import signed_in_client
+    from accounts.models import Organisation, User
+    from accounts.roles import Role
+    from tests.factories import PASSWORD, make_user
 
-    return signed_in_client(user).cookies[settings.SESSION_COOKIE_NAME].value
+    organisation = Organisation.objects.get(code="BENCH")
+    accounts = []
+    for number in range(count):
+        username = f"bench-load-{number}"
+        user = User.objects.filter(username=username).first() or make_user(
+            username, roles=(Role.PRACTITIONER,), organisation=organisation
+        )
+        device = TOTPDevice.objects.get(user=user)
+        accounts.append({"username": username, "password": PASSWORD, "key": device.key})
+    return accounts
 
 
 def child_with_involvements(count: int):
@@ -227,9 +240,20 @@ class Gunicorn:
         self.process.wait(timeout=30)
 
 
+_accounts_used = 0
+
+
 def locust(host: str, workdir: Path, users: int, seconds: int, mix: str) -> dict:
-    prefix = workdir / f"locust-{mix}-{users}"
-    env = {**os.environ, "BENCH_DIR": str(workdir), "BENCH_MIX": mix}
+    """A headless locust run; each run signs in with accounts no earlier run used."""
+    global _accounts_used
+    prefix = workdir / f"locust-{mix}-{users}-{_accounts_used}"
+    env = {
+        **os.environ,
+        "BENCH_DIR": str(workdir),
+        "BENCH_MIX": mix,
+        "BENCH_ACCOUNT_OFFSET": str(_accounts_used),
+    }
+    _accounts_used += users
     subprocess.run(
         [
             str(ROOT / ".venv/bin/locust"),
@@ -423,6 +447,10 @@ def main() -> None:
     parser.add_argument("--feed-rows", type=int, default=20_000)
     parser.add_argument("--load-seconds", type=int, default=20)
     parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument(
+        "--soak", type=int, default=0, help="also run the mixed load this many seconds"
+    )
+    parser.add_argument("--soak-users", type=int, default=24)
     parser.add_argument("--audit-events", type=int, default=1_000_000)
     parser.add_argument("--quick", action="store_true", help="small samples, for trying it out")
     parser.add_argument("--seed", type=int, default=7)
@@ -535,11 +563,11 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="childindex-bench-"))
     from bench.queries import as_form
 
-    sessions = [session_cookie(user) for _ in range(64)]
+    accounts = bench_accounts(200)
     children_for_views = [
         str(c.public_id) for c in Child.objects.filter(id__in=[q.child_id for q in mix[:200]])
     ]
-    (workdir / "sessions.json").write_text(json.dumps(sessions))
+    (workdir / "accounts.json").write_text(json.dumps(accounts))
     (workdir / "children.json").write_text(json.dumps(children_for_views))
     (workdir / "full_dob.json").write_text(
         json.dumps(
@@ -567,6 +595,9 @@ def main() -> None:
             locust(host, workdir, users, max(8, args.load_seconds // 2), "full_dob")
             for users in (1, 4, 8, 16, 32)
         ]
+        if args.soak:
+            print(f"soak: {args.soak_users} users, mixed, {args.soak} s...", flush=True)
+            results["soak"] = locust(host, workdir, args.soak_users, args.soak, "mixed")
     finally:
         server.stop()
     full = results["http"]["full_dob"]["search"]
