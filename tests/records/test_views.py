@@ -283,3 +283,19 @@ def test_the_record_page_query_count_does_not_grow_with_involvements(practitione
         assert f"Worker {involvements - 1}" in response.content.decode()
         counts.append(len(queries.captured_queries))
     assert counts[0] == counts[1], counts
+
+
+def test_an_over_broad_search_asks_for_more_detail_instead_of_showing_an_arbitrary_few(
+    practitioner, monkeypatch
+):
+    for day in range(1, 8):
+        make_child("Sam", "Taylor", datetime.date(2014, 1, day))
+    monkeypatch.setattr("records.search.CANDIDATE_LIMIT", 5)  # 2,000 in the service
+    response = signed_in_client(practitioner).post(
+        reverse("records:search"), {"family_name": "Taylor"}
+    )
+    page = response.content.decode()
+    assert "Too many children match your search" in page
+    assert "Add the date of birth" in page
+    assert "Sam Taylor" not in page
+    assert "No children match" not in page
