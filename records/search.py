@@ -38,7 +38,7 @@ from records.models import Address, AddressStatus, Child, ChildName, NameKind
 from records.names import given_name_variants, normalise_name, phonetic_key
 
 # How many candidates the database may hand to the scorer for one search.
-CANDIDATE_LIMIT = 2000
+CANDIDATE_LIMIT = 500
 NAME_WEIGHT = 0.6
 DOB_WEIGHT = 0.4
 MIN_SCORE = 0.6
@@ -127,14 +127,15 @@ def search_children(
     """
     query = _NameQuery.from_criteria(criteria)
     base = children_identifiable_for_audit(user) if for_audit else children_visible_to(user)
-    candidate_ids = list(
-        _candidates(user, base, criteria, query).values_list("id", flat=True)[: CANDIDATE_LIMIT + 1]
-    )
-    if len(candidate_ids) > CANDIDATE_LIMIT:
+    candidates = list(_candidates(user, base, criteria, query)[: CANDIDATE_LIMIT + 1])
+    if len(candidates) > CANDIDATE_LIMIT:
         # Too many to rank fairly: ask for more detail rather than show an arbitrary few.
-        return SearchOutcome(matches=[], more_than_cap=True, considered=len(candidate_ids))
+        return SearchOutcome(matches=[], more_than_cap=True, considered=len(candidates))
+    if not candidates:
+        return SearchOutcome(matches=[], more_than_cap=False, considered=0)
 
-    children = {child.id: child for child in Child.objects.filter(id__in=candidate_ids)}
+    children = {child.id: child for child in candidates}
+    candidate_ids = list(children)
     names: dict[int, list[ChildName]] = {}
     for name in ChildName.objects.filter(child_id__in=candidate_ids):
         names.setdefault(name.child_id, []).append(name)
@@ -193,21 +194,26 @@ def _candidates(
     return children.order_by()
 
 
-# A name as typed is "close" to a stored one when it sounds the same, is a known variant,
-# differs by at most two keystrokes, or is one word of a double-barrelled name. The cheap
-# comparisons come first: most rows are rejected before any edit distance is computed.
+# A name as typed "sounds right" when it is the same, a known variant or has the same
+# phonetic key; it is "close" when it sounds right, differs by at most two keystrokes, or is
+# one word of a double-barrelled name. A candidate needs one name that sounds right and the
+# other close, so one typo is forgiven but a stranger who merely shares a birthday is not.
+# The cheap comparisons come first: most rows are rejected before any edit distance.
+_SOUNDS_FAMILY = "(n.family_norm = %(f)s OR n.family_key = %(fk)s)"
+_SOUNDS_GIVEN = "(n.given_norm = ANY(%(gv)s) OR n.given_key = ANY(%(gkeys)s))"
 _CLOSE_FAMILY = (
     "(n.family_norm = %(f)s OR n.family_key = %(fk)s OR levenshtein(n.family_norm, %(f)s) <= 2"
     " OR (strpos(n.family_norm, ' ') > 0 AND similarity(n.family_norm, %(f)s) >= 0.3)"
     " OR (strpos(%(f)s, ' ') > 0 AND similarity(n.family_norm, %(f)s) >= 0.3))"
 )
 _CLOSE_GIVEN = (
-    "(n.given_norm = ANY(%(gv)s) OR n.given_key = %(gk)s OR levenshtein(n.given_norm, %(g)s) <= 2)"
+    "(n.given_norm = ANY(%(gv)s) OR n.given_key = ANY(%(gkeys)s)"
+    " OR levenshtein(n.given_norm, %(g)s) <= 2)"
 )
-# Names typed the wrong way round: the same sound is enough (swapped and mistyped is rare).
+# Names typed the wrong way round: both must sound right (swapped and mistyped is rare).
 _SWAPPED = (
-    "(n.family_norm = %(g)s OR n.family_key = %(gk)s"
-    " OR n.given_norm = %(f)s OR n.given_key = %(fk)s)"
+    "((n.family_norm = %(g)s OR n.family_key = %(gk)s)"
+    " AND (n.given_norm = ANY(%(fv)s) OR n.given_key = ANY(%(fkeys)s)))"
 )
 
 
@@ -221,6 +227,7 @@ def _params(query: _NameQuery) -> dict:
         "gv": sorted(query.given_variants | {g}) if g else [],
         "gkeys": sorted({phonetic_key(v) for v in query.given_variants | {g}} - {""}) or ["~"],
         "fkeys": sorted({phonetic_key(v) for v in given_name_variants(f) | {f}} - {""}) or ["~"],
+        "fv": sorted(given_name_variants(f) | {f}) if f else [],
         "initial": len(g) == 1,
     }
 
@@ -292,24 +299,25 @@ def _full_dob_sql(dob: datetime.date, query: _NameQuery) -> tuple[str, list]:
         "low": dob.replace(month=1, day=1) - datetime.timedelta(days=366),
         "high": dob.replace(month=12, day=31) + datetime.timedelta(days=366),
     }
+    on_the_day = "SELECT n.child_id FROM records_childname n WHERE n.date_of_birth = ANY(%(dates)s)"
+    within_a_year = "n.date_of_birth BETWEEN %(low)s AND %(high)s"
+    select = "SELECT n.child_id FROM records_childname n WHERE "
     if f and g:
-        close = f"({_CLOSE_FAMILY} OR {_CLOSE_GIVEN} OR {_SWAPPED})"
-        near = (
-            "(n.family_key = %(fk)s AND n.given_key = ANY(%(gkeys)s))"
-            " OR (n.family_key = %(gk)s AND n.given_key = ANY(%(fkeys)s))"
+        close = (
+            f"(({_SOUNDS_FAMILY} AND {_CLOSE_GIVEN}) OR ({_SOUNDS_GIVEN} AND {_CLOSE_FAMILY})"
+            f" OR {_SWAPPED})"
         )
-    elif f:
-        close, near = f"({_CLOSE_FAMILY} OR {_SWAPPED})", "false"
-    else:
-        close, near = f"({_CLOSE_GIVEN} OR {_SWAPPED})", "false"
-    sql = " ".join(
-        [
-            "SELECT n.child_id FROM records_childname n WHERE n.date_of_birth = ANY(%(dates)s)",
-            f"AND {close}",
-            "UNION SELECT n.child_id FROM records_childname n",
-            f"WHERE ({near}) AND n.date_of_birth BETWEEN %(low)s AND %(high)s",
+        parts = [
+            f"{on_the_day} AND {close}",
+            # A mistyped date of birth: both names sound right, born within a year.
+            f"{select}n.family_key = %(fk)s AND {within_a_year} AND n.given_key = ANY(%(gkeys)s)",
+            f"{select}n.family_key = %(gk)s AND {within_a_year} AND n.given_key = ANY(%(fkeys)s)",
         ]
-    )
+    elif f:
+        parts = [f"{on_the_day} AND ({_CLOSE_FAMILY} OR n.given_norm = %(f)s)"]
+    else:
+        parts = [f"{on_the_day} AND ({_CLOSE_GIVEN} OR n.family_norm = %(g)s)"]
+    sql = " UNION ".join(parts)
     return _positional(sql, params)
 
 
