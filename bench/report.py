@@ -16,7 +16,12 @@ START, END = "<!-- results:start -->", "<!-- results:end -->"
 TARGETS = [
     ("search_p95_ms_full_dob", "Search p95, full date of birth (in-process, ms)", "<= 20"),
     ("search_p95_ms_year_only", "Search p95, year of birth only (in-process, ms)", "<= 100"),
-    ("search_p95_ms_name_only", "Search p95, name only (in-process, ms)", "<= 200"),
+    ("search_p95_ms_name_only", "Search p95, name only (in-process, ms)", ""),
+    (
+        "over_broad_p95_ms",
+        "p95 of 'too many matches, add the date of birth' answers (ms)",
+        "<= 200",
+    ),
     ("searches_per_s", "Searches/s over HTTP, full date of birth (16 users)", ">= 300"),
     ("search_http_p95_ms", "Search p95 over HTTP at that load (ms)", "< 200"),
     ("search_http_failures", "Failed HTTP searches", "0"),

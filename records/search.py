@@ -38,7 +38,7 @@ from records.models import Address, AddressStatus, Child, ChildName, NameKind
 from records.names import given_name_variants, normalise_name, phonetic_key
 
 # How many candidates the database may hand to the scorer for one search.
-CANDIDATE_LIMIT = 500
+CANDIDATE_LIMIT = 250
 NAME_WEIGHT = 0.6
 DOB_WEIGHT = 0.4
 MIN_SCORE = 0.6
