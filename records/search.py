@@ -296,11 +296,18 @@ def _full_dob_sql(dob: datetime.date, query: _NameQuery) -> tuple[str, list]:
     params = {
         **_params(query),
         "dates": _plausible_dates(dob),
+        "day": dob.day,
+        "month": dob.month,
+        "year": dob.year,
         "low": dob.replace(month=1, day=1) - datetime.timedelta(days=366),
         "high": dob.replace(month=12, day=31) + datetime.timedelta(days=366),
     }
     on_the_day = "SELECT n.child_id FROM records_childname n WHERE n.date_of_birth = ANY(%(dates)s)"
     within_a_year = "n.date_of_birth BETWEEN %(low)s AND %(high)s"
+    day, month, year = (
+        f"extract({part} FROM n.date_of_birth) = %({part})s" for part in ("day", "month", "year")
+    )
+    two_of_three = f"(({day} AND {month}) OR ({year} AND ({day} OR {month})))"
     select = "SELECT n.child_id FROM records_childname n WHERE "
     if f and g:
         close = (
@@ -309,9 +316,12 @@ def _full_dob_sql(dob: datetime.date, query: _NameQuery) -> tuple[str, list]:
         )
         parts = [
             f"{on_the_day} AND {close}",
-            # A mistyped date of birth: both names sound right, born within a year.
-            f"{select}n.family_key = %(fk)s AND {within_a_year} AND n.given_key = ANY(%(gkeys)s)",
-            f"{select}n.family_key = %(gk)s AND {within_a_year} AND n.given_key = ANY(%(fkeys)s)",
+            # A mistyped date of birth: both names sound right, born within a year, and two
+            # of day, month and year as given (fewer would score nothing for the date).
+            f"{select}n.family_key = %(fk)s AND {within_a_year} AND n.given_key = ANY(%(gkeys)s)"
+            f" AND {two_of_three}",
+            f"{select}n.family_key = %(gk)s AND {within_a_year} AND n.given_key = ANY(%(fkeys)s)"
+            f" AND {two_of_three}",
         ]
     elif f:
         parts = [f"{on_the_day} AND ({_CLOSE_FAMILY} OR n.given_norm = %(f)s)"]

@@ -159,3 +159,20 @@ def test_a_shielded_child_is_never_found_by_postcode_by_ordinary_users(searcher)
     assert match.postcode_district == ""
     index = make_user(roles=(Role.INDEX_TEAM,))
     assert hidden.id in ids(index, given_name="Leah", postcode="SE4 1NX")
+
+
+def test_a_year_mistyped_in_the_date_of_birth_still_finds_the_child(searcher, borough):
+    found = ids(
+        searcher,
+        given_name="Catherine",
+        family_name="Whitfield",
+        date_of_birth=DOB.replace(year=2016),
+    )
+    assert borough.id in found
+    # But a child sharing only the names, born on a quite different day, is not a candidate.
+    assert borough.id not in ids(
+        searcher,
+        given_name="Catherine",
+        family_name="Whitfield",
+        date_of_birth=datetime.date(2016, 8, 14),
+    )
