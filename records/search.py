@@ -127,6 +127,13 @@ def search_children(
     """
     query = _NameQuery.from_criteria(criteria)
     base = children_identifiable_for_audit(user) if for_audit else children_visible_to(user)
+    broad = not (criteria.date_of_birth or any(_birth_window(criteria)) or criteria.postcode)
+    if broad and query.family and query.given:
+        # Names alone: if the names as spelt already match too many, say so at once, before
+        # the slower look for a word inside double-barrelled family names.
+        sounding = _candidates(user, base, criteria, query, word_of_family=False)
+        if len(sounding.values_list("id", flat=True)[: CANDIDATE_LIMIT + 1]) > CANDIDATE_LIMIT:
+            return SearchOutcome(matches=[], more_than_cap=True, considered=CANDIDATE_LIMIT + 1)
     candidates = list(_candidates(user, base, criteria, query)[: CANDIDATE_LIMIT + 1])
     if len(candidates) > CANDIDATE_LIMIT:
         # Too many to rank fairly: ask for more detail rather than show an arbitrary few.
@@ -164,7 +171,12 @@ def search_children(
 
 
 def _candidates(
-    user: User, children: QuerySet[Child], criteria: SearchCriteria, query: _NameQuery
+    user: User,
+    children: QuerySet[Child],
+    criteria: SearchCriteria,
+    query: _NameQuery,
+    *,
+    word_of_family: bool = True,
 ) -> QuerySet[Child]:
     start, end = _birth_window(criteria)
     if start is not None:
@@ -186,7 +198,7 @@ def _candidates(
         if criteria.date_of_birth is not None:
             sql, params = _full_dob_sql(criteria.date_of_birth, query)
         else:
-            sql, params = _names_sql(query, start, end)
+            sql, params = _names_sql(query, start, end, word_of_family=word_of_family)
         # Only constant SQL fragments are joined in these builders; every value is a parameter.
         children = children.filter(id__in=RawSQL(sql, params))  # noqa: S611  # nosec B611
     elif criteria.date_of_birth is not None:
@@ -233,7 +245,11 @@ def _params(query: _NameQuery) -> dict:
 
 
 def _names_sql(
-    query: _NameQuery, start: datetime.date | None, end: datetime.date | None
+    query: _NameQuery,
+    start: datetime.date | None,
+    end: datetime.date | None,
+    *,
+    word_of_family: bool = True,
 ) -> tuple[str, list]:
     """Names like the query without a full date of birth, within the birth window if any.
 
@@ -261,10 +277,12 @@ def _names_sql(
             branches += [
                 "n.family_key = %(fk)s AND n.given_key = ANY(%(gkeys)s)",
                 "n.family_key = %(gk)s AND n.given_key = ANY(%(fkeys)s)",
-                # Smith for O'Connor-Smith: a whole word of the stored family name.
-                "strpos(n.family_norm, ' ') > 0 AND n.family_norm %%> %(f)s"
-                " AND n.given_key = ANY(%(gkeys)s)",
             ]
+            if word_of_family:  # Smith for O'Connor-Smith: a word of a double-barrelled name
+                branches.append(
+                    "strpos(n.family_norm, ' ') > 0 AND n.family_norm %%> %(f)s"
+                    " AND n.given_key = ANY(%(gkeys)s)"
+                )
         else:
             branches += [
                 f"n.family_key = %(fk)s AND {window} AND {given_close}",
