@@ -601,12 +601,16 @@ def main() -> None:
             "mixed": locust(host, workdir, 16, args.load_seconds, "mixed"),
         }
         results["http_by_users"] = [
-            locust(host, workdir, users, max(8, args.load_seconds // 2), "full_dob")
+            locust(host, workdir, users, max(15, args.load_seconds // 2), "full_dob")
             for users in (1, 4, 8, 16, 32)
         ]
         if args.soak:
             print(f"soak: {args.soak_users} users, mixed, {args.soak} s...", flush=True)
-            results["soak"] = locust(host, workdir, args.soak_users, args.soak, "mixed")
+            soak = results["soak"] = locust(host, workdir, args.soak_users, args.soak, "mixed")
+            results["soak_seconds"] = args.soak
+            results["soak_requests_per_s"] = soak["aggregated"]["per_s"]
+            results["soak_p95_ms"] = soak["aggregated"]["p95_ms"]
+            results["soak_failures"] = soak["aggregated"]["failures"]
     finally:
         server.stop()
     full = results["http"]["full_dob"]["search"]
