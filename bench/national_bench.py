@@ -450,7 +450,7 @@ def main() -> None:
     parser.add_argument("--quality", type=int, default=750, help="queries per error category")
     parser.add_argument("--latency", type=int, default=200, help="queries per shape")
     parser.add_argument("--naive", type=int, default=25, help="naive queries per shape")
-    parser.add_argument("--feed-rows", type=int, default=20_000)
+    parser.add_argument("--feed-rows", type=int, default=5_000)
     parser.add_argument("--load-seconds", type=int, default=20)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument(
