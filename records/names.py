@@ -50,6 +50,17 @@ UK_GIVEN_NAMES = Path(__file__).resolve().parent / "data" / "uk_given_names.csv"
 
 
 @lru_cache(maxsize=1)
+def uk_given_name_groups() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The curated table's rows: (kind, names normalised, the group's key first)."""
+    with open(UK_GIVEN_NAMES, newline="", encoding="utf-8") as handle:
+        lines = (line for line in handle if line.strip() and not line.startswith("#"))
+        return tuple(
+            (row["kind"], tuple(normalise_name(n) for n in row["names"].split()))
+            for row in csv.DictReader(lines)
+        )
+
+
+@lru_cache(maxsize=1)
 def _equivalence_groups() -> Mapping[str, frozenset[str]]:
     """Each group's key (its canonical name) and the names in the group, key included.
 
@@ -60,11 +71,8 @@ def _equivalence_groups() -> Mapping[str, frozenset[str]]:
     for canonical, nicknames in NickNamer().nickname_lookup.items():
         key = normalise_name(canonical)
         groups.setdefault(key, {key}).update(normalise_name(n) for n in nicknames)
-    with open(UK_GIVEN_NAMES, newline="", encoding="utf-8") as handle:
-        lines = (line for line in handle if line.strip() and not line.startswith("#"))
-        for row in csv.DictReader(lines):
-            names = [normalise_name(n) for n in row["names"].split()]
-            groups.setdefault(names[0], {names[0]}).update(names)
+    for _, names in uk_given_name_groups():
+        groups.setdefault(names[0], {names[0]}).update(names)
     return {key: frozenset(n for n in names if n) for key, names in groups.items()}
 
 
