@@ -336,6 +336,8 @@ def import_feed(children: int, rows: int, seed: int, workdir: Path, splink: bool
             before[table] = cursor.fetchone()[0]
         people = index_extract(cursor, children, int(rows * 0.95), seed)
         planted = plant_nhs_numbers(cursor, people)
+        cursor.execute("SELECT coalesce(max(id), 0) FROM records_childidentifier")
+        index_as_planted = {**before, "records_childidentifier": cursor.fetchone()[0]}
     feed = hostile_feed(people, rows, seed)
     path = workdir / "feed.csv"
     csv_rows = write_feed_csv(path, feed)
@@ -356,11 +358,11 @@ def import_feed(children: int, rows: int, seed: int, workdir: Path, splink: bool
     if splink:
         print(f"splink baseline ({len(feed)} people)...", flush=True)
         with connection.cursor() as cursor:
-            # Splink links the feed to the index as it was before the import.
+            # Splink links the feed to the index as it was before the import (with the
+            # planted NHS numbers, without those the import added).
             cursor.execute("SET session_replication_role = replica")
             for table in tables:
-                if table != "records_childidentifier":
-                    cursor.execute(f"DELETE FROM {table} WHERE id > %s", [before[table]])
+                cursor.execute(f"DELETE FROM {table} WHERE id > %s", [index_as_planted[table]])
             cursor.execute("SET session_replication_role = origin")
             baseline = splink_baseline(cursor, feed, people, workdir)
     with connection.cursor() as cursor:
