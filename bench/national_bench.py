@@ -14,7 +14,6 @@ import csv
 import datetime
 import json
 import os
-import random
 import shutil
 import signal
 import socket
@@ -303,66 +302,22 @@ def locust(host: str, workdir: Path, users: int, seconds: int, mix: str) -> dict
     return out
 
 
-def import_feed(children: int, rows: int, seed: int, workdir: Path) -> dict:
-    """Import ``rows`` records about known (90 %, with noise) and new (10 %) children, then
-    measure the rate and the matching against the truth; the import is removed afterwards."""
+def import_feed(children: int, rows: int, seed: int, workdir: Path, splink: bool = True) -> dict:
+    """Import a hostile feed (bench/hostile.py: the noise of matching_quality, about ``rows``
+    people of the population, 10 % new) and score the matching against the truth; Splink
+    links the same feed to the same index beside it. The import is removed afterwards."""
     from django.core.management import call_command
     from django.db import connection
 
-    from bench.queries import sample_children, typo
+    from bench.hostile import (
+        hostile_feed,
+        index_extract,
+        plant_nhs_numbers,
+        score_import,
+        write_feed_csv,
+    )
+    from bench.splink_baseline import splink_baseline
 
-    rng = random.Random(seed)
-    with connection.cursor() as cursor:
-        known = sample_children(cursor, rng.sample(range(1, children + 1), int(rows * 0.95)))
-    known = known[: int(rows * 0.9)]
-    truth: dict[str, int | None] = {}
-    path = workdir / "feed.csv"
-    with open(path, "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(
-            [
-                "source_id",
-                "given_name",
-                "family_name",
-                "date_of_birth",
-                "gender",
-                "postcode",
-                "service_code",
-                "service_name",
-                "service_type",
-                "involvement_start",
-            ]
-        )
-        for n in range(rows):
-            source_id = f"R{n}"
-            if n < len(known):
-                c = known[n]
-                given, family = c["given"], c["family"]
-                if rng.random() < 0.1:
-                    family = typo(family, rng)
-                elif rng.random() < 0.05:
-                    given = typo(given, rng)
-                dob, postcode = c["dob"], c["postcode"] or ""
-                truth[source_id] = c["id"]
-            else:
-                given, family = rng.choice(["Zed", "Quill", "Wren"]), f"Newfamily{n}"
-                dob = datetime.date(2015, 1, 1) + datetime.timedelta(days=n % 3000)
-                postcode = ""
-                truth[source_id] = None
-            writer.writerow(
-                [
-                    source_id,
-                    given,
-                    family,
-                    dob.isoformat(),
-                    "U",
-                    postcode,
-                    "BENCH-FEED",
-                    "Benchmark Feed Service",
-                    "voluntary",
-                    "2026-09-01",
-                ]
-            )
     tables = [
         "records_child",
         "records_childname",
@@ -379,6 +334,13 @@ def import_feed(children: int, rows: int, seed: int, workdir: Path) -> dict:
         for table in tables:
             cursor.execute(f"SELECT coalesce(max(id), 0) FROM {table}")
             before[table] = cursor.fetchone()[0]
+        people = index_extract(cursor, children, int(rows * 0.95), seed)
+        planted = plant_nhs_numbers(cursor, people)
+        cursor.execute("SELECT coalesce(max(id), 0) FROM records_childidentifier")
+        index_as_planted = {**before, "records_childidentifier": cursor.fetchone()[0]}
+    feed = hostile_feed(people, rows, seed)
+    path = workdir / "feed.csv"
+    csv_rows = write_feed_csv(path, feed)
     report = workdir / "feed-report.csv"
     source = f"BENCH{int(time.time())}"
     started = time.perf_counter()
@@ -387,37 +349,36 @@ def import_feed(children: int, rows: int, seed: int, workdir: Path) -> dict:
     )
     seconds = time.perf_counter() - started
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT public_id::text, id FROM records_child WHERE id > %s OR id = ANY(%s)",
-            [before["records_child"], [v for v in truth.values() if v]],
-        )
-        by_public = dict(cursor.fetchall())
-    tp = fp = fn = 0
+        quality = score_import(cursor, report, feed, people, source)
     outcomes: dict[str, int] = {}
     with open(report) as handle:
         for row in csv.DictReader(handle):
             outcomes[row["outcome"]] = outcomes.get(row["outcome"], 0) + 1
-            expected = truth.get(row["source_id"])
-            linked = by_public.get(row.get("child_id", "")) if row["outcome"] == "linked" else None
-            if row["outcome"] == "linked":
-                if expected is not None and linked == expected:
-                    tp += 1
-                else:
-                    fp += 1
-            elif expected is not None:
-                fn += 1
+    baseline: dict = {}
+    if splink:
+        print(f"splink baseline ({len(feed)} people)...", flush=True)
+        with connection.cursor() as cursor:
+            # Splink links the feed to the index as it was before the import (with the
+            # planted NHS numbers, without those the import added).
+            cursor.execute("SET session_replication_role = replica")
+            for table in tables:
+                cursor.execute(f"DELETE FROM {table} WHERE id > %s", [index_as_planted[table]])
+            cursor.execute("SET session_replication_role = origin")
+            baseline = splink_baseline(cursor, feed, people, workdir)
     with connection.cursor() as cursor:
         cursor.execute("SET session_replication_role = replica")
         for table in tables:
             cursor.execute(f"DELETE FROM {table} WHERE id > %s", [before[table]])
         cursor.execute("SET session_replication_role = origin")
     return {
-        "rows": rows,
+        "rows": csv_rows,
+        "people": len(feed),
+        "nhs_numbers_planted": planted,
         "seconds": round(seconds, 1),
-        "records_per_s": round(rows / seconds, 1),
+        "records_per_s": round(csv_rows / seconds, 1),
         "outcomes": outcomes,
-        "precision": round(tp / (tp + fp), 4) if tp + fp else None,
-        "recall": round(tp / (tp + fn), 4) if tp + fn else None,
+        **quality.as_dict(),
+        **baseline,
     }
 
 
@@ -626,6 +587,11 @@ def main() -> None:
     results["import_records_per_s"] = results["import"]["records_per_s"]
     results["matching_precision"] = results["import"]["precision"]
     results["matching_recall"] = results["import"]["recall"]
+    results["matching_review_rate"] = results["import"]["review_rate"]
+    results["matching_false_links"] = results["import"]["false_links"]
+    results["matching_duplicates_created"] = results["import"]["duplicates_created"]
+    for key in ("splink", "splink_precision", "splink_recall", "splink_records_per_s"):
+        results[key] = results["import"].get(key)
 
     print("audit...", flush=True)
     from django.db import connections

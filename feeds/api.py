@@ -3,6 +3,11 @@
 Clients authenticate with a bearer token; each acts through its own user, so the
 same visibility policy and the same audit apply as on the web. Two parts of the
 contract are fixed: POST /api/v1/children/search and its response fields.
+
+One rate limiter: each client's allowance (its own ``rate_limit``, else
+API_SEARCH_RATE_LIMIT) is counted in the shared cache for its searches, and the same
+again for its updates; over it, 429 with a JSON ``detail`` saying the limit and a
+``Retry-After`` header. No DRF throttle is stacked on top.
 """
 
 import datetime
@@ -12,7 +17,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from audit.models import Action
@@ -24,7 +28,12 @@ from feeds.models import IntegrationClient
 from involvements.models import SENSITIVE_SERVICE_TYPES, Involvement, ServiceType
 from records.access import children_visible_to, may_search
 from records.names import normalise_postcode
-from records.ratelimits import API_SEARCH, search_allowance_use
+from records.ratelimits import (
+    API_SEARCH,
+    SearchRefused,
+    api_update_allowance_use,
+    search_allowance_use,
+)
 from records.search import SearchCriteria
 from records.services import child_search
 
@@ -73,25 +82,33 @@ class ChildMatchOut(serializers.Serializer):
     score = serializers.IntegerField()
 
 
-class ClientThrottle(UserRateThrottle):
-    rate = "600/min"
+def _refuse_when_over(refused: SearchRefused | None, what: str) -> None:
+    """429 with the limit in words and Retry-After (set by DRF from ``wait``)."""
+    if refused is not None:
+        raise exceptions.Throttled(
+            wait=refused.retry_after,
+            detail=f"Too many {what}: this client may make {refused.limit_words}.",
+        )
+
+
+def _count_update(request: Request) -> None:
+    client: IntegrationClient = request.auth
+    refused = api_update_allowance_use(request=request._request, rate=client.allowance)
+    _refuse_when_over(refused, "updates")
 
 
 class ChildSearch(APIView):
     """Ranked matches, exactly as the web search ranks them, under the same visibility policy."""
 
-    throttle_classes = [ClientThrottle]
-
     @extend_schema(request=ChildSearchIn, responses=ChildMatchOut(many=True))
     def post(self, request: Request) -> Response:
         if not may_search(request.user):
             raise exceptions.PermissionDenied("This client may not search")
-        refused = search_allowance_use(request=request._request, group=API_SEARCH)
-        if refused is not None:
-            raise exceptions.Throttled(
-                wait=refused.retry_after,
-                detail=f"Too many searches: this client may make {refused.limit_words}.",
-            )
+        client: IntegrationClient = request.auth
+        refused = search_allowance_use(
+            request=request._request, group=API_SEARCH, rate=client.allowance
+        )
+        _refuse_when_over(refused, "searches")
         incoming = ChildSearchIn(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
@@ -148,10 +165,9 @@ class InvolvementOut(serializers.Serializer):
 class InvolvementPut(APIView):
     """Create or update an involvement by the client's own id: repeating it changes nothing."""
 
-    throttle_classes = [ClientThrottle]
-
     @extend_schema(request=InvolvementIn, responses=InvolvementOut)
     def put(self, request: Request, external_id: str) -> Response:
+        _count_update(request)
         incoming = InvolvementIn(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
@@ -222,10 +238,9 @@ class CafOut(serializers.Serializer):
 class CafReport(APIView):
     """Report a child's CAF status (never its content). A change adds a new version."""
 
-    throttle_classes = [ClientThrottle]
-
     @extend_schema(request=CafIn, responses=CafOut)
     def put(self, request: Request, child_id: str) -> Response:
+        _count_update(request)
         incoming = CafIn(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data

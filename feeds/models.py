@@ -3,8 +3,11 @@
 import uuid
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+
+from records.ratelimits import RATE_PATTERN
 
 
 class SourceRecord(models.Model):
@@ -88,6 +91,7 @@ class IntegrationClient(models.Model):
 
     Its token is shown once and stored as a SHA-256 hash. It acts through its own
     user (role: integration client), so the same visibility policy and audit apply.
+    ``rate_limit`` is its API allowance (``count/period``); blank: API_SEARCH_RATE_LIMIT.
     """
 
     name = models.CharField(max_length=60, unique=True)
@@ -101,9 +105,29 @@ class IntegrationClient(models.Model):
     token_prefix = models.CharField(max_length=8)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    rate_limit = models.CharField(
+        max_length=20,
+        blank=True,
+        default="",
+        validators=[RegexValidator(RATE_PATTERN, "Give the limit as count/period, e.g. 600/m")],
+        help_text="Searches (and, counted apart, updates) per period; blank for the default",
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rate_limit="") | Q(rate_limit__regex=RATE_PATTERN),
+                name="integration_client_rate_limit_form",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def allowance(self) -> str:
+        """The rate its API requests are counted against."""
+        return self.rate_limit or settings.API_SEARCH_RATE_LIMIT
 
 
 class ChildMerge(models.Model):

@@ -3,12 +3,23 @@
 Names are stored with a normalised form (no accents, lower case, hyphens as
 spaces, apostrophes dropped) and a phonetic key (metaphone), both indexed, so
 that a search can find Kathryn for Catherine or Muhammad for Mohammed without
-scanning. Nicknames come from the ``nicknames`` package (Bob -> Robert).
+scanning.
+
+Given names that are the same person's name although they neither look nor sound
+alike (Olly for Oliver, Kasia for Katarzyna, Neve for Niamh, Mohammed for Muhammad)
+come from one equivalence resource shared by search and feed matching: the
+``nicknames`` package's table (Bob -> Robert; US-centred) and a curated table of names
+in everyday use in the UK, ``records/data/uk_given_names.csv`` (British, Irish, Welsh,
+Scottish, South Asian, Arabic, Polish and West African names; its header says where it
+comes from). Both are loaded once per process.
 """
 
+import csv
 import re
 import unicodedata
+from collections.abc import Mapping
 from functools import lru_cache
+from pathlib import Path
 
 import jellyfish
 from nicknames import NickNamer
@@ -35,23 +46,76 @@ def phonetic_key(normalised: str) -> str:
     return jellyfish.metaphone(normalised.replace(" ", ""))[:40]
 
 
+UK_GIVEN_NAMES = Path(__file__).resolve().parent / "data" / "uk_given_names.csv"
+
+
 @lru_cache(maxsize=1)
-def _nicknamer() -> NickNamer:
-    return NickNamer()
+def uk_given_name_groups() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The curated table's rows: (kind, names normalised, the group's key first)."""
+    with open(UK_GIVEN_NAMES, newline="", encoding="utf-8") as handle:
+        lines = (line for line in handle if line.strip() and not line.startswith("#"))
+        return tuple(
+            (row["kind"], tuple(normalise_name(n) for n in row["names"].split()))
+            for row in csv.DictReader(lines)
+        )
 
 
-@lru_cache(maxsize=4096)
-def given_name_variants(normalised: str) -> frozenset[str]:
-    """The name itself, its nicknames and the names it is a nickname of."""
+@lru_cache(maxsize=1)
+def _equivalence_groups() -> Mapping[str, frozenset[str]]:
+    """Each group's key (its canonical name) and the names in the group, key included.
+
+    A package group is a name and its nicknames; a curated row is one group, its first
+    name the key. Groups with the same key are one group.
+    """
+    groups: dict[str, set[str]] = {}
+    for canonical, nicknames in NickNamer().nickname_lookup.items():
+        key = normalise_name(canonical)
+        groups.setdefault(key, {key}).update(normalise_name(n) for n in nicknames)
+    for _, names in uk_given_name_groups():
+        groups.setdefault(names[0], {names[0]}).update(names)
+    return {key: frozenset(n for n in names if n) for key, names in groups.items()}
+
+
+@lru_cache(maxsize=1)
+def _keys_by_name() -> Mapping[str, frozenset[str]]:
+    keys: dict[str, set[str]] = {}
+    for key, names in _equivalence_groups().items():
+        for name in names:
+            keys.setdefault(name, set()).add(key)
+    return {name: frozenset(found) for name, found in keys.items()}
+
+
+def name_equivalence_keys(normalised: str) -> frozenset[str]:
+    """The keys of the equivalence groups a normalised given name belongs to.
+
+    Two given names are equivalent exactly when their keys intersect, so a set-based
+    matcher can join on (name key) instead of comparing every pair: Olly -> {oliver,
+    olivia, ...}, Oliver -> {oliver}. A name in no group is its own key.
+    """
     if not normalised:
         return frozenset()
-    namer = _nicknamer()
+    return _keys_by_name().get(normalised, frozenset()) | {normalised}
+
+
+def name_equivalence_table() -> Mapping[str, frozenset[str]]:
+    """Every name the resource knows, with its keys (for loading into a join table)."""
+    return _keys_by_name()
+
+
+@lru_cache(maxsize=8192)
+def given_name_variants(normalised: str) -> frozenset[str]:
+    """The name itself and every name equivalent to it (nicknames, the names it is a
+    nickname of, spellings and transliterations): Olly -> Oliver, Olivia, Ollie ...
+
+    Symmetric: b is a variant of a exactly when a is a variant of b.
+    """
+    if not normalised:
+        return frozenset()
+    groups = _equivalence_groups()
     variants = {normalised}
-    variants |= namer.nicknames_of(normalised)
-    for canonical in namer.canonicals_of(normalised):
-        variants.add(canonical)
-        variants |= namer.nicknames_of(canonical)
-    return frozenset(v.lower() for v in variants)
+    for key in name_equivalence_keys(normalised):
+        variants |= groups.get(key, frozenset())
+    return frozenset(variants)
 
 
 def normalise_postcode(text: str) -> str:

@@ -1,4 +1,4 @@
-"""Measure the matcher on a synthetic feed with known truth (changes nothing)."""
+"""Measure the matcher on a hostile synthetic feed with known truth (changes nothing)."""
 
 from typing import Any
 
@@ -8,20 +8,29 @@ from feeds.quality import run
 
 
 class Command(BaseCommand):
-    help = "Report the matcher's precision and recall on a synthetic feed (rolled back)."
+    help = (
+        "Report the matcher's precision, recall (links and reviews), review rate, false links "
+        "by kind and duplicates created on a hostile synthetic feed (rolled back)."
+    )
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--people", type=int, default=300)
+        parser.add_argument("--people", type=int, default=300, help="children in the index")
         parser.add_argument("--seed", type=int, default=7)
 
     def handle(self, *args: Any, **options: Any) -> None:
         report = run(people=options["people"], seed=options["seed"])
         self.stdout.write(
-            f"people={report.people} precision={report.precision:.4f} recall={report.recall:.4f} "
+            f"people={report.records} precision={report.precision:.4f} "
+            f"recall={report.recall:.4f} link_recall={report.link_recall:.4f} "
+            f"review_rate={report.review_rate:.4f} duplicates_created={report.duplicates_created} "
             f"linked_right={report.linked_right} linked_wrong={report.linked_wrong} "
             f"reviewed_right={report.reviewed_right} reviewed_other={report.reviewed_other} "
             f"created_existing={report.created_existing} new={report.new_people} "
-            f"new_linked={report.new_linked}"
+            f"new_linked={report.new_linked} new_created={report.new_created}"
         )
-        for noise, tally in sorted(report.by_noise.items()):
-            self.stdout.write(f"  {noise:<9} " + " ".join(f"{k}={v}" for k, v in tally.items()))
+        false = " ".join(f"{k}={v}" for k, v in sorted(report.false_links.items())) or "none"
+        self.stdout.write(f"false links by kind: {false}")
+        for title, table in (("noise", report.by_noise), ("relation", report.by_relation)):
+            self.stdout.write(f"by {title} (a record may carry several kinds of noise):")
+            for name, tally in sorted(table.items()):
+                self.stdout.write(f"  {name:<22} " + " ".join(f"{k}={v}" for k, v in tally.items()))
