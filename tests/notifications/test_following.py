@@ -2,8 +2,11 @@
 policy asked per recipient (and again when the list is read)."""
 
 import datetime
+import io
+import json
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -18,6 +21,7 @@ from records.services import child_shield
 from tests.factories import (
     make_child,
     make_involvement,
+    make_organisation,
     make_service,
     make_user,
     signed_in_client,
@@ -169,4 +173,91 @@ def test_withdrawing_consent_removes_the_notifications_about_that_involvement(pr
 
     assert [note.message for note in Notification.objects.all()] == [
         "Pat Example (Class teacher, Open Door Youth Club) stopped working with Carol Openshaw."
+    ]
+
+
+def test_involvements_from_the_api_and_from_an_import_tell_the_followers(
+    practitioner, index_officer, tmp_path
+):
+    carol = make_child("Carol", "Openshaw", datetime.date(2012, 5, 1))
+    leah = make_child("Leah", "Harrington", datetime.date(2014, 6, 2), shielded=True)
+    for child in (carol, leah):
+        Follow.objects.create(user=practitioner, child=child)
+        Follow.objects.create(user=index_officer, child=child)
+    make_organisation("EDU-SYS", "Education system")
+    out = io.StringIO()
+    call_command("create_integration_client", "schoolsys", "--organisation", "EDU-SYS", stdout=out)
+    token = out.getvalue().strip().splitlines()[-1]
+
+    def put(ref: str, child, **extra: str) -> int:
+        body = {
+            "child_id": str(child.public_id),
+            "service_code": "BEACON",
+            "service_name": "Beacon Family Hub",
+            "service_type": "voluntary",
+            "practitioner_name": "Idris Beacon",
+            "practitioner_role": "Family support worker",
+            "start_date": (TODAY - datetime.timedelta(days=1)).isoformat(),
+            **extra,
+        }
+        return (
+            Client()
+            .put(
+                f"/api/v1/involvements/{ref}",
+                json.dumps(body),
+                content_type="application/json",
+                HTTP_AUTHORIZATION=f"Bearer {token}",
+            )
+            .status_code
+        )
+
+    assert put("E1", carol) == 201
+    assert put("E1", carol) == 200  # repeated: nothing new to tell
+    assert put("E2", leah) == 201
+    assert put("E2", leah, end_date=TODAY.isoformat()) == 200
+
+    def told(user) -> list[str]:
+        return list(
+            Notification.objects.filter(recipient=user)
+            .order_by("id")
+            .values_list("message", flat=True)
+        )
+
+    assert told(practitioner) == [
+        "Idris Beacon (Family support worker, Beacon Family Hub) started working with "
+        "Carol Openshaw.",
+        NOTICE,
+        NOTICE,
+    ]
+    assert told(index_officer)[1:] == [
+        "Idris Beacon (Family support worker, Beacon Family Hub) started working with "
+        "Leah Harrington.",
+        "Idris Beacon (Family support worker, Beacon Family Hub) stopped working with "
+        "Leah Harrington.",
+    ]
+
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(
+        json.dumps(
+            {
+                "source_id": "C1",
+                "given_name": "Carol",
+                "family_name": "Openshaw",
+                "date_of_birth": "2012-05-01",
+                "gender": "F",
+                "service_code": "WREN",
+                "service_name": "Wren Reading Club",
+                "service_type": "voluntary",
+                "practitioner_name": "Wendy Wren",
+                "practitioner_role": "Reading volunteer",
+                "involvement_start": (TODAY - datetime.timedelta(days=1)).isoformat(),
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    call_command("import_records", str(feed), "--source", "mis", stdout=io.StringIO())
+    call_command("import_records", str(feed), "--source", "mis", stdout=io.StringIO())
+    assert told(practitioner)[3:] == [
+        "Wendy Wren (Reading volunteer, Wren Reading Club) started working with Carol Openshaw."
     ]
