@@ -40,9 +40,9 @@ def may_follow(*, user: User, child: Child) -> bool:
 
 
 def follow_set(*, user: User, child: Child, following: bool) -> None:
-    """Follow or stop following. Raises FollowRefused for a child the user may not follow;
-    stopping is always allowed (a follow made before the child was shielded stays until
-    then, and hears only shielded_notice)."""
+    """Follow or stop following. Raises FollowRefused for a child the user may not follow.
+    Stopping is always allowed: a follow made before the child was shielded stays until
+    its user stops it, and hears only shielded_notice."""
     if following:
         if not may_follow(user=user, child=child):
             raise FollowRefused("This child's record view does not show who is involved")
