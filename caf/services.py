@@ -1,4 +1,5 @@
-"""Recording CAF status and assigning the lead professional; audited, and followers told."""
+"""Recording CAF status and assigning the lead professional; audited, and followers told
+(each only what their own record view shows: notifications.services.followers_notify)."""
 
 import datetime
 
@@ -11,7 +12,7 @@ from audit.models import Action
 from audit.services import audit_event_record
 from caf.models import CafStatus, CafVersion, LeadBasis, LeadProfessional
 from involvements.models import Involvement
-from notifications.services import follow_set, followers_notify
+from notifications.services import follow_set, followers_notify, may_follow
 from records.models import Child
 
 
@@ -98,7 +99,8 @@ def lead_professional_assign(
     assigned_on: datetime.date | None = None,
 ) -> LeadProfessional:
     """Make one of the child's current involvements the lead professional; the previous
-    lead becomes history. The new lead follows the child."""
+    lead becomes history. The new lead follows the child, unless their record view of it
+    is the minimal one (a shielded child): then the index team keeps them informed."""
     today = datetime.date.today()
     current_ids = set(
         Involvement.objects.current(today).filter(child=child).values_list("pk", flat=True)
@@ -137,6 +139,7 @@ def lead_professional_assign(
         ),
         actor=actor,
     )
-    if involvement.practitioner and involvement.practitioner.user:
-        follow_set(user=involvement.practitioner.user, child=child, following=True)
+    lead_user = involvement.practitioner.user if involvement.practitioner else None
+    if lead_user is not None and may_follow(user=lead_user, child=child):
+        follow_set(user=lead_user, child=child, following=True)
     return lead

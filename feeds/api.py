@@ -197,6 +197,7 @@ class InvolvementPut(APIView):
                     external_id,
                     external_ref=external_id,
                     organisation=client.organisation,
+                    actor=request.user,
                 )
             except RowError as error:
                 raise exceptions.PermissionDenied(str(error)) from error

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from accounts.models import Organisation, OrganisationType
+from accounts.models import Organisation, OrganisationType, User
 from audit.models import Action
 from audit.services import audit_event_record
 from feeds.matching import CREATE, LINK, Incoming, match
@@ -33,6 +33,7 @@ from involvements.models import (
     Service,
     ServiceType,
 )
+from involvements.services import involvement_followers_notify
 from records.identifiers import nhs_number_valid, normalise_nhs_number
 from records.models import AddressStatus, ChildIdentifier, IdentifierKind
 from records.names import normalise_postcode
@@ -307,11 +308,14 @@ def involvement_upsert(
     source_id: str,
     external_ref: str = "",
     organisation: Organisation | None = None,
+    actor: User | None = None,
 ) -> None:
     """Create or update one involvement by its natural key; repeating it changes nothing.
 
     With ``organisation`` (an API client's), a service code belonging to another
-    organisation is refused: a system writes only about its own services.
+    organisation is refused: a system writes only about its own services. The child's
+    followers are told when a current involvement arrives or one ends, as when a
+    practitioner records it on the page (each told only what their record view shows).
     """
     if organisation is not None and (
         Service.objects.filter(code=data["service_code"])
@@ -353,11 +357,19 @@ def involvement_upsert(
         getattr(existing, name) == value for name, value in fields.items()
     ):
         return
-    Involvement.objects.update_or_create(
+    involvement, created = Involvement.objects.update_or_create(
         source=source,
         external_ref=reference,
         defaults={**fields, "updated_at": timezone.now()},
     )
+    today = datetime.date.today()
+    if created and start <= today and (end is None or end >= today):
+        verb = "started working with"
+    elif not created and existing.end_date is None and end is not None and end <= today:
+        verb = "stopped working with"
+    else:
+        return
+    involvement_followers_notify(involvement=involvement, verb=verb, actor=actor)
 
 
 def _handle(line: int, row: dict[str, str], source: str) -> RowOutcome:

@@ -43,7 +43,7 @@ def review_decide(
     )
     _identifiers(child, parsed, item.source)
     for row in item.rows:
-        involvement_upsert(child, row, item.source, item.source_id)
+        involvement_upsert(child, row, item.source, item.source_id, actor=actor)
     ReviewItem.objects.filter(pk=item.pk).update(
         status=status, decided_by=actor, decided_at=timezone.now()
     )

@@ -11,7 +11,7 @@ from accounts.models import User
 from audit.models import Action
 from audit.services import audit_event_record
 from involvements.models import Involvement, Practitioner, SensitiveBasis, Service
-from notifications.services import follow_set, followers_notify
+from notifications.services import follow_set, followers_notify, may_follow, notifications_remove
 from records.models import Child
 
 
@@ -82,10 +82,12 @@ def involvement_record(
 def involvement_consent_withdraw(
     *, request: HttpRequest | None, actor: User, involvement: Involvement, note: str
 ) -> None:
-    """Consent withdrawn: the involvement disappears from every view at once."""
+    """Consent withdrawn: the involvement disappears from every view at once, and so do
+    the notifications that told its followers about it."""
     if not involvement.is_sensitive or involvement.withdrawn_at is not None:
         raise InvolvementError("Only a current sensitive involvement can have consent withdrawn")
     Involvement.objects.filter(pk=involvement.pk).update(withdrawn_at=timezone.now())
+    notifications_remove(about=involvement.public_id)
     audit_event_record(
         action=Action.CONSENT_WITHDRAW,
         request=request,
@@ -113,12 +115,29 @@ def practitioner_for(user: User) -> Practitioner:
 
 
 def _describe_for_followers(involvement: Involvement, verb: str) -> str:
-    """Words safe to show any follower: a sensitive service is never named."""
-    if involvement.is_sensitive:
-        return f"A restricted service {verb} {involvement.child.full_name}."
-    who = involvement.practitioner.name if involvement.practitioner else involvement.service.name
+    """Words for any follower who may be told who is involved: a sensitive service is
+    never named (notifications outlive the reader's role and the young person's consent)."""
     child = involvement.child.full_name
+    if involvement.is_sensitive:
+        return f"A restricted service {verb} {child}. The index team can put you in touch."
+    who = involvement.practitioner.name if involvement.practitioner else involvement.service.name
     return f"{who} ({involvement.role}, {involvement.service.name}) {verb} {child}."
+
+
+def involvement_followers_notify(
+    *, involvement: Involvement, verb: str, actor: User | None
+) -> None:
+    """Tell the child's followers that someone "started working with" or "stopped working
+    with" the child, from the page, the API or an import alike. Each follower is told
+    only what their own record view shows (notifications.services.followers_notify):
+    outside the index team, a shielded child's followers hear only that something changed.
+    """
+    followers_notify(
+        child=involvement.child,
+        message=_describe_for_followers(involvement, verb),
+        actor=actor,
+        about=involvement.public_id,
+    )
 
 
 @transaction.atomic
@@ -135,7 +154,8 @@ def involvement_join(
     follow: bool = True,
 ) -> Involvement:
     """ "I am now working with this child": record the user's own involvement and tell
-    the child's followers (the lead professional among them)."""
+    the child's followers (the lead professional among them). ``follow`` is ignored for a
+    child the user may not follow (a shielded child, outside the index team)."""
     practitioner = practitioner_for(user)
     if service.is_sensitive:
         raise InvolvementError(
@@ -165,12 +185,8 @@ def involvement_join(
         start_date=start_date,
         practitioner=practitioner,
     )
-    followers_notify(
-        child=child,
-        message=_describe_for_followers(involvement, "started working with"),
-        actor=user,
-    )
-    if follow:
+    involvement_followers_notify(involvement=involvement, verb="started working with", actor=user)
+    if follow and may_follow(user=user, child=child):
         follow_set(user=user, child=child, following=True)
     return involvement
 
@@ -195,11 +211,7 @@ def involvement_end(
         object_id=str(involvement.child.public_id),
         details={"involvement": str(involvement.public_id), "end_date": end_date.isoformat()},
     )
-    followers_notify(
-        child=involvement.child,
-        message=_describe_for_followers(involvement, "stopped working with"),
-        actor=user,
-    )
+    involvement_followers_notify(involvement=involvement, verb="stopped working with", actor=user)
 
 
 @transaction.atomic

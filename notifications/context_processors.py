@@ -1,6 +1,6 @@
 from django.http import HttpRequest
 
-from notifications.services import unread_count
+from notifications.selectors import unread_count
 
 
 def unread(request: HttpRequest) -> dict[str, int]:

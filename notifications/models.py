@@ -26,9 +26,13 @@ class Notification(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
     child = models.ForeignKey("records.Child", on_delete=models.CASCADE, related_name="+")
-    # Written through the visibility policy: never a sensitive service's name or a
-    # shielded child's location.
+    # Written for this recipient through the visibility policy (records.access): never a
+    # sensitive service's name; for a shielded child, outside the index team, only that
+    # something changed. The list asks the policy again when it shows the message.
     message = models.CharField(max_length=300)
+    # The involvement the message is about, if any: withdrawing consent to it removes the
+    # message, as it removes the involvement from every view.
+    about = models.UUIDField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
 

@@ -1,8 +1,9 @@
 """What a user may see of children: the one visibility policy.
 
-Every surface (record page, search results and counts, and later exports,
-reports and the API) asks this module. Nothing is hidden only in a template.
-A child a user may not see looks exactly like one that does not exist.
+Every surface (record page, search results and counts, notifications, exports,
+reports and the API) asks this module; docs/privacy.md lists each surface and its
+rule. Nothing is hidden only in a template. A child a user may not see looks exactly
+like one that does not exist.
 """
 
 import datetime
@@ -101,6 +102,19 @@ def child_access(user: User, child: Child, *, broke_glass: bool = False) -> Chil
         may_shield=may_shield(user),
         may_break_glass=may_break_glass(user, child) and not broke_glass,
     )
+
+
+def may_be_told_who_is_involved(access: ChildAccess) -> bool:
+    """Whether a text for this user may say who works with the child, the CAF or the lead
+    professional: a notification, a lead-professional notice, the list of them.
+
+    Only if the user's own record view shows those (so never, outside the index team, for
+    a shielded child), and never on the strength of a one-view break-glass. Following a
+    child needs the same, because a follower is told who starts and stops. Texts never
+    name a sensitive service at all (they outlive the reader's role and the young
+    person's consent): they say that a restricted service is involved.
+    """
+    return access.sees_location and not access.broke_glass
 
 
 def caller_access(child: Child) -> ChildAccess:
