@@ -20,11 +20,12 @@ import datetime
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import jellyfish
 from rapidfuzz.distance import Levenshtein
 
-from records.names import given_name_variants
+from records.names import given_name_variants, phonetic_key
 
 LINK, REVIEW, CREATE = "link", "review", "create"
 
@@ -207,6 +208,12 @@ def probability_score(match_weight: float) -> int:
     return round(100 / (1 + 2 ** (-log_odds)))
 
 
+@lru_cache(maxsize=65536)
+def variant_keys(name: str) -> frozenset[str]:
+    """The phonetic keys of a given name's known variants."""
+    return frozenset(phonetic_key(v) for v in given_name_variants(name)) - {""}
+
+
 def _close(a: str, b: str) -> bool:
     distance = Levenshtein.distance(a, b, score_cutoff=2)
     if distance <= 1 or (distance == 2 and min(len(a), len(b)) >= 5):
@@ -222,6 +229,8 @@ def given_level(a: str, a_key: str, b: str, b_key: str) -> str:
     if b in given_name_variants(a) or a in given_name_variants(b):
         return "equivalent"
     if a_key and a_key == b_key:
+        return "equivalent"
+    if b_key and b_key in variant_keys(a):  # Kate -> Katherine, which sounds like Catherine
         return "equivalent"
     if len(a) == 1 or len(b) == 1:  # an initial
         return "close" if a[0] == b[0] else "different"
