@@ -14,6 +14,7 @@ import csv
 import datetime
 import io
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -150,12 +151,15 @@ def read_rows(handle: IO[str], name: str) -> Iterator[tuple[int, dict[str, str]]
         )
 
 
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
 def _unsafe(text: str) -> str:
     """Why ``text`` cannot be stored as it is, or "" if it can."""
     if "\x00" in text:
         return "it contains a NUL character"
     # Undecodable bytes arrive as lone surrogates (surrogateescape); JSON can spell them too.
-    if any("\ud800" <= char <= "\udfff" for char in text):
+    if _SURROGATES.search(text):
         return "it is not valid UTF-8 text"
     return ""
 

@@ -21,14 +21,16 @@ identifiers and flags by their unique constraints.
 """
 
 import datetime
+import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from auditlog.cid import get_cid
-from auditlog.diff import model_instance_diff
 from auditlog.models import LogEntry
+from auditlog.registry import auditlog
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, connection, transaction
@@ -520,7 +522,7 @@ def _involvements(
             old.is_sensitive, old.updated_at = False, now
             old.service, old.practitioner = service, practitioner
             changed.append(old)
-    Involvement.objects.bulk_create(created)
+    _copy_involvements(created)
     if changed:
         Involvement.objects.bulk_update(
             changed, [*_COMPARED, "is_sensitive", "updated_at"], batch_size=1000
@@ -528,6 +530,45 @@ def _involvements(
     _history_created(created, now)
     _history_updated(before, changed, now)
     _notify_followers(created, changed)
+
+
+_INVOLVEMENT_COLUMNS = (
+    "id",
+    "public_id",
+    "role",
+    "start_date",
+    "end_date",
+    "is_sensitive",
+    "child_id",
+    "practitioner_id",
+    "service_id",
+    "basis",
+    "basis_by",
+    "basis_note",
+    "external_ref",
+    "source",
+    "updated_at",
+)
+
+
+def _copy_involvements(created: list[Involvement]) -> None:
+    """New involvements by COPY, their ids taken from the table's sequence first."""
+    if not created:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence('involvements_involvement', 'id'))"
+            " FROM generate_series(1, %s)",
+            [len(created)],
+        )
+        for involvement, (pk,) in zip(created, cursor.fetchall(), strict=True):
+            involvement.pk = pk
+        columns = ", ".join(_INVOLVEMENT_COLUMNS)
+        with cursor.copy(f"COPY involvements_involvement ({columns}) FROM STDIN") as copy:
+            for involvement in created:
+                copy.write_row(
+                    tuple(getattr(involvement, column) for column in _INVOLVEMENT_COLUMNS)
+                )
 
 
 def _notify_followers(created: list[Involvement], changed: list[Involvement]) -> None:
@@ -622,31 +663,61 @@ def _flag_source_duplicates(flagged: list[_Person], people: dict[str, _Person], 
 # -- change history (django-auditlog does not see bulk writes: write its rows ourselves) -----
 
 
+@cache
+def _history_fields(model: type[Model]) -> tuple[tuple[str, str], ...]:
+    """(name, attname) of the concrete fields django-auditlog records for ``model``."""
+    excluded = set(auditlog.get_model_fields(model)["exclude_fields"])
+    return tuple((f.name, f.attname) for f in model._meta.concrete_fields if f.name not in excluded)
+
+
+def _changes(instance: Model, before: Model | None) -> dict[str, list[str]]:
+    changes = {}
+    for name, attname in _history_fields(type(instance)):
+        new = getattr(instance, attname)
+        old = getattr(before, attname) if before is not None else None
+        if before is None or old != new:
+            changes[name] = [str(old), str(new)]
+    return changes
+
+
 def _history_created(instances: list[Model], now: datetime.datetime) -> None:
-    entries = [
-        _entry(instance, LogEntry.Action.CREATE, model_instance_diff(None, instance), now)
-        for instance in instances
-    ]
-    LogEntry.objects.bulk_create(entries)
+    _history([(instance, None) for instance in instances], LogEntry.Action.CREATE, now)
 
 
 def _history_updated(before: list[Model], after: list[Model], now: datetime.datetime) -> None:
-    entries = []
-    for old, new in zip(before, after, strict=True):
-        changes = model_instance_diff(old, new)
-        if changes:
-            entries.append(_entry(new, LogEntry.Action.UPDATE, changes, now))
-    LogEntry.objects.bulk_create(entries)
+    _history(list(zip(after, before, strict=True)), LogEntry.Action.UPDATE, now)
 
 
-def _entry(instance: Model, action: int, changes: dict | None, now: datetime.datetime) -> LogEntry:
-    return LogEntry(
-        content_type=ContentType.objects.get_for_model(instance),
-        object_pk=str(instance.pk),
-        object_id=instance.pk,
-        object_repr=str(instance),
-        action=action,
-        changes=changes,
-        cid=get_cid(),
-        timestamp=now,
-    )
+def _history(pairs: list[tuple[Model, Model | None]], action: int, now: datetime.datetime) -> None:
+    """One change-history row per instance, as django-auditlog would write it, by COPY."""
+    if not pairs:
+        return
+    cid = get_cid()
+    # Looked up before the COPY starts: the connection answers nothing else during one.
+    content_types = {
+        model: ContentType.objects.get_for_model(model) for model in {type(i) for i, _ in pairs}
+    }
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(
+            "COPY auditlog_logentry (content_type_id, object_pk, object_id, object_repr, action,"
+            " changes, changes_text, cid, timestamp) FROM STDIN"
+        ) as copy,
+    ):
+        for instance, before in pairs:
+            changes = _changes(instance, before)
+            if not changes:
+                continue
+            copy.write_row(
+                (
+                    content_types[type(instance)].pk,
+                    str(instance.pk),
+                    instance.pk,
+                    str(instance),
+                    action,
+                    json.dumps(changes),
+                    "",
+                    cid,
+                    now,
+                )
+            )
