@@ -14,7 +14,6 @@ import csv
 import datetime
 import json
 import os
-import random
 import shutil
 import signal
 import socket
@@ -303,124 +302,6 @@ def locust(host: str, workdir: Path, users: int, seconds: int, mix: str) -> dict
     return out
 
 
-def import_feed(children: int, rows: int, seed: int, workdir: Path) -> dict:
-    """Import ``rows`` records about known (90 %, with noise) and new (10 %) children, then
-    measure the rate and the matching against the truth; the import is removed afterwards."""
-    from django.core.management import call_command
-    from django.db import connection
-
-    from bench.queries import sample_children, typo
-
-    rng = random.Random(seed)
-    with connection.cursor() as cursor:
-        known = sample_children(cursor, rng.sample(range(1, children + 1), int(rows * 0.95)))
-    known = known[: int(rows * 0.9)]
-    truth: dict[str, int | None] = {}
-    path = workdir / "feed.csv"
-    with open(path, "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(
-            [
-                "source_id",
-                "given_name",
-                "family_name",
-                "date_of_birth",
-                "gender",
-                "postcode",
-                "service_code",
-                "service_name",
-                "service_type",
-                "involvement_start",
-            ]
-        )
-        for n in range(rows):
-            source_id = f"R{n}"
-            if n < len(known):
-                c = known[n]
-                given, family = c["given"], c["family"]
-                if rng.random() < 0.1:
-                    family = typo(family, rng)
-                elif rng.random() < 0.05:
-                    given = typo(given, rng)
-                dob, postcode = c["dob"], c["postcode"] or ""
-                truth[source_id] = c["id"]
-            else:
-                given, family = rng.choice(["Zed", "Quill", "Wren"]), f"Newfamily{n}"
-                dob = datetime.date(2015, 1, 1) + datetime.timedelta(days=n % 3000)
-                postcode = ""
-                truth[source_id] = None
-            writer.writerow(
-                [
-                    source_id,
-                    given,
-                    family,
-                    dob.isoformat(),
-                    "U",
-                    postcode,
-                    "BENCH-FEED",
-                    "Benchmark Feed Service",
-                    "voluntary",
-                    "2026-09-01",
-                ]
-            )
-    tables = [
-        "records_child",
-        "records_childname",
-        "records_address",
-        "involvements_involvement",
-        "involvements_service",
-        "feeds_sourcerecord",
-        "feeds_reviewitem",
-        "feeds_importjob",
-        "records_childidentifier",
-    ]
-    with connection.cursor() as cursor:
-        before = {}
-        for table in tables:
-            cursor.execute(f"SELECT coalesce(max(id), 0) FROM {table}")
-            before[table] = cursor.fetchone()[0]
-    report = workdir / "feed-report.csv"
-    source = f"BENCH{int(time.time())}"
-    started = time.perf_counter()
-    call_command(
-        "import_records", str(path), "--source", source, "--report", str(report), verbosity=0
-    )
-    seconds = time.perf_counter() - started
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT public_id::text, id FROM records_child WHERE id > %s OR id = ANY(%s)",
-            [before["records_child"], [v for v in truth.values() if v]],
-        )
-        by_public = dict(cursor.fetchall())
-    tp = fp = fn = 0
-    outcomes: dict[str, int] = {}
-    with open(report) as handle:
-        for row in csv.DictReader(handle):
-            outcomes[row["outcome"]] = outcomes.get(row["outcome"], 0) + 1
-            expected = truth.get(row["source_id"])
-            linked = by_public.get(row.get("child_id", "")) if row["outcome"] == "linked" else None
-            if row["outcome"] == "linked":
-                if expected is not None and linked == expected:
-                    tp += 1
-                else:
-                    fp += 1
-            elif expected is not None:
-                fn += 1
-    with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")
-        for table in tables:
-            cursor.execute(f"DELETE FROM {table} WHERE id > %s", [before[table]])
-        cursor.execute("SET session_replication_role = origin")
-    return {
-        "rows": rows,
-        "seconds": round(seconds, 1),
-        "records_per_s": round(rows / seconds, 1),
-        "outcomes": outcomes,
-        "precision": round(tp / (tp + fp), 4) if tp + fp else None,
-        "recall": round(tp / (tp + fn), 4) if tp + fn else None,
-    }
-
-
 def audit_figures(workdir: Path, events: int) -> dict:
     out = workdir / "audit.json"
     subprocess.run(
@@ -450,7 +331,10 @@ def main() -> None:
     parser.add_argument("--quality", type=int, default=750, help="queries per error category")
     parser.add_argument("--latency", type=int, default=200, help="queries per shape")
     parser.add_argument("--naive", type=int, default=25, help="naive queries per shape")
-    parser.add_argument("--feed-rows", type=int, default=5_000)
+    parser.add_argument("--feed-rows", type=int, default=100_000)
+    parser.add_argument(
+        "--baseline-rows", type=int, default=500, help="rows for the row-by-row importer"
+    )
     parser.add_argument("--load-seconds", type=int, default=20)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument(
@@ -463,7 +347,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.quality, args.latency, args.naive = 100, 30, 5
-        args.feed_rows, args.load_seconds, args.audit_events = 2000, 8, 100_000
+        args.feed_rows, args.load_seconds, args.audit_events = 5000, 8, 100_000
+        args.baseline_rows = 200
 
     from bench.population import ensure_population
 
@@ -622,10 +507,19 @@ def main() -> None:
     results["record_http_p95_ms"] = results["http"]["record"]["record"]["p95_ms"]
 
     print(f"import and matching ({args.feed_rows} rows)...", flush=True)
-    results["import"] = import_feed(args.children, args.feed_rows, args.seed, workdir)
-    results["import_records_per_s"] = results["import"]["records_per_s"]
-    results["matching_precision"] = results["import"]["precision"]
-    results["matching_recall"] = results["import"]["recall"]
+    from bench.import_bench import measure
+
+    results["import"] = measure(
+        args.children, args.feed_rows, args.baseline_rows, args.seed, workdir
+    )
+    pipeline = results["import"]["pipeline"]
+    results["import_records_per_s"] = pipeline["records_per_s"]
+    results["feed_rows"] = pipeline["rows"]
+    results["matching_precision"] = pipeline["precision"]
+    results["matching_recall"] = pipeline["recall"]
+    results["matching_review_rate"] = pipeline["review_rate"]
+    results["matching_false_links_twins"] = pipeline["false_links_twins"]
+    results["matching_duplicates_created"] = pipeline["duplicates_created"]
 
     print("audit...", flush=True)
     from django.db import connections
