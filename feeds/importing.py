@@ -1,23 +1,24 @@
-"""Bulk import of people and their involvements from a case management system.
+"""Bulk import of people and their involvements from a case management system: reading
+and validating rows, and the row-by-row path.
 
 CSV (UTF-8, header row) or JSON Lines, one row per involvement; rows sharing a
-``source_id`` are one person. The file is streamed (constant memory) and handled
-in batches, each in its own transaction: an interrupted import re-run from the
-start creates nothing twice (people by source id, involvements by their natural
-key) and loses nothing. Bad rows are reported with their line number and reason
-and never block good ones.
+``source_id`` are one person. Each row is validated into a typed ``FeedRecord``. Files are
+imported by the set-based pipeline (``feeds.pipeline.import_file``); the row-by-row path
+here (``import_rows_one_by_one``) is what the pipeline falls back to for a batch that the
+database refuses, so that one bad row never blocks the good ones, and the baseline the
+benchmark compares the pipeline with. Bad rows are reported with their line number and
+reason.
 """
 
 import csv
 import datetime
 import io
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import IO, Any
 
-from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
@@ -151,12 +152,15 @@ def read_rows(handle: IO[str], name: str) -> Iterator[tuple[int, dict[str, str]]
         )
 
 
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
 def _unsafe(text: str) -> str:
     """Why ``text`` cannot be stored as it is, or "" if it can."""
     if "\x00" in text:
         return "it contains a NUL character"
     # Undecodable bytes arrive as lone surrogates (surrogateescape); JSON can spell them too.
-    if any("\ud800" <= char <= "\udfff" for char in text):
+    if _SURROGATES.search(text):
         return "it is not valid UTF-8 text"
     return ""
 
@@ -181,7 +185,24 @@ def _date(value: str, column: str, *, required: bool = False) -> datetime.date |
         raise RowError(f"{column} must be a date as YYYY-MM-DD, not {value!r}") from exc
 
 
-def parse(row: dict[str, str]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class FeedRecord:
+    """One valid row: the person it describes and the involvement it carries, if any.
+
+    ``involvement`` is a plain dict (the form ``involvement_upsert`` takes and a review item
+    keeps while it waits).
+    """
+
+    person: Incoming
+    address_line: str = ""
+    involvement: dict[str, str] | None = None
+
+    @property
+    def upn(self) -> str:
+        return self.person.upn
+
+
+def parse(row: dict[str, str]) -> FeedRecord:
     """Validate one row; raises RowError with the reason."""
     if "__error__" in row:
         raise RowError(row["__error__"])
@@ -221,8 +242,8 @@ def parse(row: dict[str, str]) -> dict[str, Any]:
         raise RowError(
             "sensitive-service involvements cannot come by feed: they need a recorded basis"
         )
-    return {
-        "person": Incoming(
+    return FeedRecord(
+        person=Incoming(
             given_name=row["given_name"],
             family_name=row["family_name"],
             date_of_birth=born,
@@ -230,10 +251,10 @@ def parse(row: dict[str, str]) -> dict[str, Any]:
             former_family_names=_former_names(row.get("former_family_names", "")),
             postcode=postcode,
             nhs_number=nhs,
+            upn=row.get("upn", "").strip().upper(),
         ),
-        "address_line": row.get("address_line", ""),
-        "upn": row.get("upn", ""),
-        "involvement": {
+        address_line=row.get("address_line", ""),
+        involvement={
             "service_code": row.get("service_code", ""),
             "service_name": row.get("service_name", "") or row.get("service_code", ""),
             "service_type": service_type,
@@ -246,7 +267,7 @@ def parse(row: dict[str, str]) -> dict[str, Any]:
         }
         if row.get("service_code")
         else None,
-    }
+    )
 
 
 def _former_names(value: str) -> tuple[str, ...]:
@@ -258,7 +279,8 @@ def _former_names(value: str) -> tuple[str, ...]:
     return names
 
 
-def _source_organisation(source: str) -> Organisation:
+def source_organisation(source: str) -> Organisation:
+    """The organisation that issues a feed's identifiers (made the first time)."""
     organisation, _ = Organisation.objects.get_or_create(
         code=f"SRC-{source}"[:40],
         defaults={"name": f"{source} (feed)", "organisation_type": OrganisationType.OTHER},
@@ -266,13 +288,13 @@ def _source_organisation(source: str) -> Organisation:
     return organisation
 
 
-def _create_child(parsed: dict[str, Any], source: str):
-    person: Incoming = parsed["person"]
+def _create_child(parsed: FeedRecord, source: str):
+    person = parsed.person
     addresses = []
     if person.postcode:
         addresses.append(
             AddressInput(
-                line_1=parsed["address_line"] or "Address not given",
+                line_1=parsed.address_line or "Address not given",
                 postcode=person.postcode,
                 status=AddressStatus.CURRENT,
             )
@@ -289,11 +311,11 @@ def _create_child(parsed: dict[str, Any], source: str):
     )
 
 
-def _identifiers(child, parsed: dict[str, Any], source: str) -> None:
-    issuer = _source_organisation(source)
+def _identifiers(child, parsed: FeedRecord, source: str) -> None:
+    issuer = source_organisation(source)
     for kind, value in (
-        (IdentifierKind.NHS_NUMBER, parsed["person"].nhs_number),
-        (IdentifierKind.UPN, parsed["upn"]),
+        (IdentifierKind.NHS_NUMBER, parsed.person.nhs_number),
+        (IdentifierKind.UPN, parsed.upn),
     ):
         if value:
             ChildIdentifier.objects.get_or_create(
@@ -323,7 +345,7 @@ def involvement_upsert(
         .exists()
     ):
         raise RowError("that service code belongs to another organisation")
-    organisation = organisation or _source_organisation(source)
+    organisation = organisation or source_organisation(source)
     service, _ = Service.objects.get_or_create(
         code=data["service_code"],
         defaults={
@@ -382,11 +404,11 @@ def _handle(line: int, row: dict[str, str], source: str) -> RowOutcome:
         source=source, source_id=source_id, status=ReviewStatus.OPEN
     ).first()
     if open_review is not None:
-        if parsed["involvement"] and parsed["involvement"] not in open_review.rows:
-            open_review.rows = [*open_review.rows, parsed["involvement"]]
+        if parsed.involvement and parsed.involvement not in open_review.rows:
+            open_review.rows = [*open_review.rows, parsed.involvement]
             open_review.save(update_fields=["rows"])
         return RowOutcome(line, source_id, "review", reason="waiting for review")
-    decision = match(parsed["person"], source=source, source_id=source_id)
+    decision = match(parsed.person, source=source, source_id=source_id)
     reasons = "; ".join(decision.reasons)
     if decision.outcome == LINK:
         child, outcome = decision.child, "linked"
@@ -397,51 +419,29 @@ def _handle(line: int, row: dict[str, str], source: str) -> RowOutcome:
             source=source,
             source_id=source_id,
             incoming={**row},
-            rows=[parsed["involvement"]] if parsed["involvement"] else [],
+            rows=[parsed.involvement] if parsed.involvement else [],
             candidate=decision.child,
             score=decision.score,
             reasons=decision.reasons,
+            explanation=decision.explanation,
         )
         return RowOutcome(line, source_id, "review", score=decision.score, reason=reasons)
     SourceRecord.objects.get_or_create(
         source=source, source_id=source_id, defaults={"child": child}
     )
     _identifiers(child, parsed, source)
-    if parsed["involvement"]:
-        involvement_upsert(child, parsed["involvement"], source, source_id)
+    if parsed.involvement:
+        involvement_upsert(child, parsed.involvement, source, source_id)
     return RowOutcome(line, source_id, outcome, str(child.public_id), decision.score, reasons)
 
 
-def import_file(
-    path: Path,
-    *,
-    source: str,
-    dry_run: bool = False,
-    report: Callable[[RowOutcome], None] | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> ImportSummary:
-    """Import a file in batches of IMPORT_BATCH_ROWS rows, each batch atomic.
+def import_rows_one_by_one(
+    batch: list[tuple[int, dict[str, str]]], *, source: str, dry_run: bool
+) -> list[RowOutcome]:
+    """One batch, atomic, each row in its own savepoint through ``match``: the slow path.
 
-    With ``dry_run`` every batch is rolled back: the report says what would happen.
+    With ``dry_run`` the batch is rolled back: the outcomes say what would happen.
     """
-    summary = ImportSummary()
-    batch: list[tuple[int, dict[str, str]]] = []
-    with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
-        for line, row in read_rows(handle, path.name):
-            batch.append((line, row))
-            if len(batch) >= settings.IMPORT_BATCH_ROWS:
-                _run_batch(batch, source, dry_run, summary, report)
-                if progress:
-                    progress(len(batch))
-                batch = []
-        if batch:
-            _run_batch(batch, source, dry_run, summary, report)
-            if progress:
-                progress(len(batch))
-    return summary
-
-
-def _run_batch(batch, source, dry_run, summary, report) -> None:
     outcomes: list[RowOutcome] = []
     with transaction.atomic():
         for line, row in batch:
@@ -452,27 +452,35 @@ def _run_batch(batch, source, dry_run, summary, report) -> None:
                 outcomes.append(
                     RowOutcome(line, row.get("source_id", ""), "rejected", reason=str(error)[:200])
                 )
-        counts: dict[str, int] = {}
-        for outcome in outcomes:
-            counts[outcome.outcome] = counts.get(outcome.outcome, 0) + 1
-        audit_event_record(
-            action=Action.FEED_IMPORT,
-            object_type="feed",
-            object_id=source,
-            details={
-                "first_line": batch[0][0],
-                "last_line": batch[-1][0],
-                "counts": counts,
-                "dry_run": dry_run,
-                "at": timezone.now().isoformat(),
-            },
-        )
+        batch_audit(batch, outcomes, source=source, dry_run=dry_run)
         if dry_run:
             transaction.set_rollback(True)
+    return outcomes
+
+
+def batch_audit(
+    batch: list[tuple[int, dict[str, str]]],
+    outcomes: list[RowOutcome],
+    *,
+    source: str,
+    dry_run: bool,
+) -> None:
+    """The batch's ``feed.import`` event: its line range and the count of each outcome."""
+    counts: dict[str, int] = {}
     for outcome in outcomes:
-        summary.add(outcome)
-        if report:
-            report(outcome)
+        counts[outcome.outcome] = counts.get(outcome.outcome, 0) + 1
+    audit_event_record(
+        action=Action.FEED_IMPORT,
+        object_type="feed",
+        object_id=source,
+        details={
+            "first_line": batch[0][0],
+            "last_line": batch[-1][0],
+            "counts": counts,
+            "dry_run": dry_run,
+            "at": timezone.now().isoformat(),
+        },
+    )
 
 
 def report_writer(handle: io.TextIOBase) -> Callable[[RowOutcome], None]:

@@ -15,8 +15,9 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from accounts.models import User
-from feeds.importing import RowError, import_file, report_writer
+from feeds.importing import RowError, report_writer
 from feeds.models import ImportJob, ImportStatus
+from feeds.pipeline import import_file
 
 
 def import_job_create(*, user: User, upload: UploadedFile, source: str, dry_run: bool) -> ImportJob:

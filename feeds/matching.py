@@ -1,31 +1,32 @@
 """Record matching: is this incoming person a child the index already holds?
 
 1. Deterministic: the source's own id is already linked to a child.
-2. Probabilistic: candidates and a name/date score from the search engine
-   (typos, sound-alikes, nicknames, former and hyphenated names, swapped names,
-   day/month swaps), then evidence for and against: an equal NHS number is
-   certain; a different one, or a different gender, counts against; the same
-   postcode counts for.
+2. Candidates by blocking joins on indexed keys (``feeds.candidates``): name keys with the
+   date of birth (one day out and day/month swaps included), NHS number, UPN, former names.
+3. Fellegi-Sunter scoring and the decision rules (``feeds.scoring``), explained per field.
 
 Three outcomes, each with its reasons: **link** (certain), **review** (possible),
-**create** (no candidate). Never link automatically across a shield, when two
-candidates are close (twins), or to a child who already holds a different id from
-the same source. Thresholds: MATCH_LINK_SCORE, MATCH_REVIEW_SCORE, MATCH_MARGIN.
-The result depends only on what the index holds, not on the order sources arrive.
+**create** (no candidate). Never link automatically across a shield, when two candidates
+are close (twins, namesakes), or to a child who already holds a different id from the same
+source (a new child is created instead). Thresholds: MATCH_LINK_SCORE, MATCH_REVIEW_SCORE,
+MATCH_MARGIN. The bulk pipeline (``feeds.pipeline``) takes the same decisions in sets.
 """
 
 import datetime
+import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import connection, transaction
 
-from feeds.models import NotSamePair, SourceRecord
+from feeds import candidates as blocking
+from feeds.models import SourceRecord
+from feeds.scoring import CREATE, LINK, REVIEW, TF_MIN_COUNT, NameFrequencies, Person, decide
 from records.identifiers import normalise_nhs_number
-from records.models import Address, AddressStatus, Child, ChildIdentifier, IdentifierKind
-from records.names import normalise_postcode
-from records.search import SearchCriteria, match_candidates
+from records.models import Child
+from records.names import normalise_name, normalise_postcode, phonetic_key
 
-LINK, REVIEW, CREATE = "link", "review", "create"
+__all__ = ["CREATE", "LINK", "REVIEW", "Decision", "Incoming", "match", "person_facts"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Incoming:
     former_family_names: tuple[str, ...] = ()
     postcode: str = ""
     nhs_number: str = ""
+    upn: str = ""
 
 
 @dataclass
@@ -45,85 +47,74 @@ class Decision:
     child: Child | None
     score: int
     reasons: list[str] = field(default_factory=list)
+    explanation: list[dict[str, object]] = field(default_factory=list)
+    source_duplicates: list[Child] = field(default_factory=list)
 
 
-def _evidence(incoming: Incoming, child: Child, base: int) -> tuple[int, list[str]]:
-    score, reasons = base, [f"names and date of birth score {base}"]
-    nhs = normalise_nhs_number(incoming.nhs_number)
-    if nhs:
-        held = set(
-            ChildIdentifier.objects.filter(child=child, kind=IdentifierKind.NHS_NUMBER).values_list(
-                "value", flat=True
-            )
-        )
-        if nhs in held:
-            return 100, [*reasons, "same NHS number"]
-        if held:
-            return 0, [*reasons, "a different NHS number"]
-    if incoming.gender in "MF" and child.gender in "MF" and incoming.gender != child.gender:
-        score -= 15
-        reasons.append("different gender")
-    postcode = normalise_postcode(incoming.postcode)
-    if (
-        postcode
-        and Address.objects.filter(
-            child=child,
-            postcode=postcode,
-            status__in=[AddressStatus.CURRENT, AddressStatus.LAST_KNOWN],
-        ).exists()
-    ):
-        score = min(100, score + 5)
-        reasons.append("same postcode")
-    return score, reasons
+def person_facts(incoming: Incoming) -> Person:
+    """The incoming person in the normalised forms the index stores."""
+    given, family = normalise_name(incoming.given_name), normalise_name(incoming.family_name)
+    former = []
+    for name in incoming.former_family_names:
+        norm = normalise_name(name)
+        if norm and norm != family:
+            former.append((norm, phonetic_key(norm)))
+    return Person(
+        given_norm=given,
+        family_norm=family,
+        given_key=phonetic_key(given),
+        family_key=phonetic_key(family),
+        date_of_birth=incoming.date_of_birth,
+        gender=incoming.gender or "U",
+        former_family=tuple(former),
+        postcode=normalise_postcode(incoming.postcode),
+        nhs_number=normalise_nhs_number(incoming.nhs_number),
+        upn=incoming.upn.strip().upper(),
+    )
+
+
+_frequencies: dict[str, tuple[float, NameFrequencies]] = {}
+FREQUENCIES_SECONDS = 600
+
+
+def name_frequencies(*, fresh: bool = False) -> NameFrequencies:
+    """How common each name is in the index, recounted at most every ten minutes."""
+    cached = _frequencies.get(connection.alias)
+    if cached and not fresh and time.monotonic() - cached[0] < FREQUENCIES_SECONDS:
+        return cached[1]
+    with connection.cursor() as cursor:
+        counted = blocking.name_frequencies(cursor, at_least=TF_MIN_COUNT)
+    _frequencies[connection.alias] = (time.monotonic(), counted)
+    return counted
 
 
 def match(incoming: Incoming, *, source: str, source_id: str) -> Decision:
+    """The decision for one person; the bulk pipeline takes the same one in sets."""
     known = SourceRecord.objects.filter(source=source, source_id=source_id).select_related("child")
     if known:
         return Decision(LINK, known[0].child, 100, ["already linked by this source's id"])
-
-    rejected = set(
-        NotSamePair.objects.filter(source=source, source_id=source_id).values_list(
-            "child_id", flat=True
-        )
+    person = person_facts(incoming)
+    with transaction.atomic(), connection.cursor() as cursor:
+        found = blocking.candidate_ids(cursor, {0: person}).get(0, set())
+        facts = blocking.candidate_facts(cursor, found, source=source)
+        not_same = blocking.not_same_pairs(cursor, source=source, source_ids=[source_id])
+    verdict = decide(
+        person,
+        facts.values(),
+        source_id=source_id,
+        link_score=settings.MATCH_LINK_SCORE,
+        review_score=settings.MATCH_REVIEW_SCORE,
+        margin=settings.MATCH_MARGIN,
+        frequencies=name_frequencies(),
+        not_same=frozenset(not_same.get(source_id, ())),
     )
-    scored: list[tuple[int, Child, list[str]]] = []
-    names = [incoming.family_name, *incoming.former_family_names]
-    seen: set[int] = set()
-    for family in names:
-        criteria = SearchCriteria(
-            given_name=incoming.given_name,
-            family_name=family,
-            date_of_birth=incoming.date_of_birth,
-        )
-        for candidate in match_candidates(criteria=criteria, limit=10):
-            child = candidate.child
-            if child.pk in rejected or child.pk in seen:
-                continue
-            seen.add(child.pk)
-            score, reasons = _evidence(incoming, child, candidate.score)
-            scored.append((score, child, reasons))
-    scored.sort(key=lambda item: (-item[0], item[1].pk))
-    if not scored or scored[0][0] < settings.MATCH_REVIEW_SCORE:
-        best = scored[0][0] if scored else 0
-        return Decision(CREATE, None, best, ["no child in the index is a likely match"])
-
-    score, child, reasons = scored[0]
-    if score < settings.MATCH_LINK_SCORE:
-        return Decision(REVIEW, child, score, [*reasons, "possible match: a person should decide"])
-    if child.is_shielded:
-        return Decision(
-            REVIEW, child, score, [*reasons, "the child is shielded: never linked automatically"]
-        )
-    if len(scored) > 1 and scored[1][0] >= score - settings.MATCH_MARGIN:
-        return Decision(
-            REVIEW, child, score, [*reasons, "another child is almost as close (twins?)"]
-        )
-    if SourceRecord.objects.filter(source=source, child=child).exists():
-        return Decision(
-            REVIEW,
-            child,
-            score,
-            [*reasons, "the child already holds a different id from this source"],
-        )
-    return Decision(LINK, child, score, reasons)
+    wanted = {verdict.child_id, *(child_id for child_id, _ in verdict.source_duplicates)}
+    children = Child.objects.in_bulk([child_id for child_id in wanted if child_id])
+    return Decision(
+        verdict.outcome,
+        children.get(verdict.child_id) if verdict.child_id else None,
+        verdict.score,
+        verdict.reasons,
+        verdict.explanation,
+        [children[child_id] for child_id, _ in verdict.source_duplicates if child_id in children],
+    )

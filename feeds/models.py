@@ -47,6 +47,8 @@ class ReviewItem(models.Model):
     )
     score = models.PositiveSmallIntegerField()
     reasons = models.JSONField(default=list)
+    # The field-by-field contributions to the score (feeds.scoring), shown to the reviewer.
+    explanation = models.JSONField(default=list)
     status = models.CharField(
         max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.OPEN
     )
@@ -84,6 +86,33 @@ class NotSamePair(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}:{self.source_id} is not child {self.child_id}"
+
+
+class SourceDuplicate(models.Model):
+    """Two ids of one source that look like one child: for the source's data steward.
+
+    The source says they are different people, so each has its own child in the index;
+    this flag only asks the source to check its own records.
+    """
+
+    source = models.CharField(max_length=60)
+    source_id = models.CharField(max_length=100)
+    child = models.ForeignKey("records.Child", on_delete=models.CASCADE, related_name="+")
+    other_source_id = models.CharField(max_length=100)
+    other_child = models.ForeignKey("records.Child", on_delete=models.CASCADE, related_name="+")
+    score = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["source", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "source_id", "other_source_id"], name="source_duplicate_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.source_id} may be {self.other_source_id}"
 
 
 class IntegrationClient(models.Model):

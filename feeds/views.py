@@ -14,6 +14,7 @@ from feeds.jobs import import_job_create, import_job_start
 from feeds.merging import MergeRefused, child_merge, child_unmerge
 from feeds.models import ChildMerge, ImportJob, ImportStatus, ReviewItem, ReviewStatus
 from feeds.review import ReviewRefused, review_decide
+from feeds.scoring import explanation_rows
 from records.access import may_mediate
 from records.models import Child
 
@@ -73,7 +74,12 @@ def decide(request: HttpRequest, public_id: str) -> HttpResponse:
             ("Gender", incoming.get("gender", ""), candidate.gender),
             ("Postcode", incoming.get("postcode", ""), address.postcode if address else ""),
         ]
-    context = {"item": item, "comparison": comparison, "error": error}
+    context = {
+        "item": item,
+        "comparison": comparison,
+        "explanation": explanation_rows(item.explanation),
+        "error": error,
+    }
     return render(request, "feeds/review_decide.html", context)
 
 

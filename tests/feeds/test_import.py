@@ -246,10 +246,13 @@ def test_a_shielded_child_is_never_linked_automatically():
     assert any("shielded" in reason for reason in decision.reasons)
 
 
-def test_a_child_holding_another_id_from_the_same_source_goes_to_review():
+def test_a_child_holding_another_id_from_the_same_source_is_a_different_child():
     child = make_child("Catherine", "Whitfield", DOB)
     SourceRecord.objects.create(source="HEALTH", source_id="H-OTHER", child=child)
-    assert match(person(), source="HEALTH", source_id="H1").outcome == REVIEW
+    decision = match(person(), source="HEALTH", source_id="H1")
+    assert decision.outcome == CREATE
+    assert decision.source_duplicates == [child]
+    assert any("possible duplicate in the source" in reason for reason in decision.reasons)
 
 
 def test_a_pair_marked_not_the_same_is_never_proposed_again():

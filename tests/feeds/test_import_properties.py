@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeds.importing import COLUMNS, RowError, import_file, report_writer
+from feeds.importing import COLUMNS, RowError, report_writer
 from feeds.models import ReviewItem, SourceRecord
+from feeds.pipeline import import_file
 from involvements.models import Involvement
 from records.models import Child
 from tests.strategies import junk

@@ -23,6 +23,8 @@ REVIEWED = {
     ("feeds.ChildMerge", "merged"),
     ("feeds.NotSamePair", "child"),
     ("feeds.ReviewItem", "candidate"),
+    ("feeds.SourceDuplicate", "child"),
+    ("feeds.SourceDuplicate", "other_child"),
     ("feeds.SourceRecord", "child"),
     ("involvements.Involvement", "child"),
     ("lookups.MediatedLookup", "child"),

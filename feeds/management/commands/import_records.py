@@ -12,7 +12,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from feeds.importing import RowError, import_file, report_writer
+from feeds.importing import RowError, report_writer
+from feeds.pipeline import import_file
 
 
 class Command(BaseCommand):

@@ -1,0 +1,213 @@
+"""Candidate children for incoming people, found in sets by blocking joins on indexed keys.
+
+The people of a batch (or the one person of ``feeds.matching.match``) are written to two
+temporary staging tables: their blocking keys (a phonetic key of a name with one plausible
+date of birth) and their identifiers. One SQL statement then joins them with the index:
+
+- family-name key and date of birth (``childname_family_dob``),
+- given-name key, or a known variant's key, and date of birth (``childname_given_dob``),
+- both keys with a date whose year or month is one out (a mistyped date),
+- NHS number and UPN (``identifier_unique_per_issuer``),
+
+where the dates are the one given, a day either side (30 Sep / 1 Oct) and the day and month
+swapped; current, former and alias names of the child and former family names of the
+person all take part, and so do names typed the wrong way round. Only these pairs are
+scored. The facts about the candidates (names, postcodes, identifiers, this source's ids)
+are then read in one query each.
+"""
+
+import contextlib
+import datetime
+from collections.abc import Iterable, Mapping
+
+from feeds.scoring import Candidate, NameFacts, NameFrequencies, Person
+from records.names import given_name_variants, phonetic_key
+
+_STAGING = """
+CREATE TEMP TABLE IF NOT EXISTS feed_stage_key (
+    row_key integer NOT NULL, family_key text NOT NULL, given_key text NOT NULL,
+    dob date NOT NULL, need_both boolean NOT NULL
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS feed_stage_id (
+    row_key integer NOT NULL, kind text NOT NULL, value text NOT NULL
+) ON COMMIT DELETE ROWS;
+TRUNCATE feed_stage_key, feed_stage_id;
+"""
+
+_CANDIDATES = """
+SELECT k.row_key, n.child_id FROM feed_stage_key k
+  JOIN records_childname n ON n.family_key = k.family_key AND n.date_of_birth = k.dob
+ WHERE k.family_key <> '' AND (NOT k.need_both OR n.given_key = k.given_key)
+UNION
+SELECT k.row_key, n.child_id FROM feed_stage_key k
+  JOIN records_childname n ON n.given_key = k.given_key AND n.date_of_birth = k.dob
+ WHERE k.given_key <> '' AND NOT k.need_both
+UNION
+SELECT s.row_key, i.child_id FROM feed_stage_id s
+  JOIN records_childidentifier i ON i.kind = s.kind AND i.value = s.value
+"""
+
+
+def loose_dates(dob: datetime.date) -> list[datetime.date]:
+    """The date, a day either side, and the day and month swapped."""
+    dates = [dob]
+    for days in (-1, 1):
+        with contextlib.suppress(OverflowError):
+            dates.append(dob + datetime.timedelta(days=days))
+    if dob.day <= 12 and dob.day != dob.month:
+        with contextlib.suppress(ValueError):
+            dates.append(dob.replace(month=dob.day, day=dob.month))
+    return dates
+
+
+def tight_dates(dob: datetime.date) -> list[datetime.date]:
+    """Dates with the year or the month one out: candidates only if both names sound alike."""
+    dates = []
+    for year, month in (
+        (dob.year - 1, dob.month),
+        (dob.year + 1, dob.month),
+        (dob.year, dob.month - 1),
+        (dob.year, dob.month + 1),
+    ):
+        if 1 <= month <= 12:
+            with contextlib.suppress(ValueError):
+                dates.append(dob.replace(year=year, month=month))
+    return dates
+
+
+def family_keys(person: Person) -> set[str]:
+    keys = {person.family_key, *(key for _, key in person.former_family)}
+    keys.add(person.given_key)  # names typed the wrong way round
+    return keys - {""}
+
+
+def given_keys(person: Person) -> set[str]:
+    variants = given_name_variants(person.given_norm) | {person.given_norm}
+    keys = {phonetic_key(variant) for variant in variants}
+    keys.add(person.family_key)  # names typed the wrong way round
+    return keys - {""}
+
+
+def blocking_rows(row_key: int, person: Person) -> Iterable[tuple]:
+    """(row_key, family_key, given_key, dob, need_both) rows for the staging table."""
+    families, givens = family_keys(person), given_keys(person)
+    for dob in loose_dates(person.date_of_birth):
+        for key in families:
+            yield (row_key, key, "", dob, False)
+        for key in givens:
+            yield (row_key, "", key, dob, False)
+    if person.family_key and person.given_key:
+        for dob in tight_dates(person.date_of_birth):
+            yield (row_key, person.family_key, person.given_key, dob, True)
+
+
+def candidate_ids(cursor, people: Mapping[int, Person]) -> dict[int, set[int]]:
+    """Child ids that might be each person, by the person's key in ``people``."""
+    cursor.execute(_STAGING)
+    with cursor.copy(
+        "COPY feed_stage_key (row_key, family_key, given_key, dob, need_both) FROM STDIN"
+    ) as copy:
+        for row_key, person in people.items():
+            for row in blocking_rows(row_key, person):
+                copy.write_row(row)
+    with cursor.copy("COPY feed_stage_id (row_key, kind, value) FROM STDIN") as copy:
+        for row_key, person in people.items():
+            if person.nhs_number:
+                copy.write_row((row_key, "nhs", person.nhs_number))
+            if person.upn:
+                copy.write_row((row_key, "upn", person.upn))
+    cursor.execute("ANALYZE feed_stage_key")
+    cursor.execute("ANALYZE feed_stage_id")
+    # The staging tables are small and the index large: probe its indexes row by row
+    # rather than hash the whole names table.
+    cursor.execute("SET LOCAL enable_hashjoin = off")
+    cursor.execute("SET LOCAL enable_mergejoin = off")
+    cursor.execute(_CANDIDATES)
+    found: dict[int, set[int]] = {}
+    for row_key, child_id in cursor.fetchall():
+        found.setdefault(row_key, set()).add(child_id)
+    cursor.execute("RESET enable_hashjoin")
+    cursor.execute("RESET enable_mergejoin")
+    return found
+
+
+def candidate_facts(cursor, child_ids: Iterable[int], *, source: str) -> dict[int, Candidate]:
+    """What the index holds about each child (merged-away duplicates left out)."""
+    ids = sorted(set(child_ids))
+    if not ids:
+        return {}
+    cursor.execute(
+        "SELECT id, date_of_birth, gender, is_shielded FROM records_child"
+        " WHERE id = ANY(%s) AND merged_into_id IS NULL",
+        [ids],
+    )
+    facts = {
+        child_id: Candidate(child_id, dob, gender, [], is_shielded=shielded)
+        for child_id, dob, gender, shielded in cursor.fetchall()
+    }
+    ids = sorted(facts)
+    if not ids:
+        return {}
+    cursor.execute(
+        "SELECT child_id, given_norm, family_norm, given_key, family_key, kind"
+        " FROM records_childname WHERE child_id = ANY(%s)",
+        [ids],
+    )
+    for child_id, *name in cursor.fetchall():
+        facts[child_id].names.append(NameFacts(*name))
+    postcodes: dict[int, set[str]] = {}
+    cursor.execute(
+        "SELECT child_id, postcode FROM records_address WHERE child_id = ANY(%s)"
+        " AND status IN ('current', 'last_known') AND postcode <> ''",
+        [ids],
+    )
+    for child_id, postcode in cursor.fetchall():
+        postcodes.setdefault(child_id, set()).add(postcode)
+    identifiers: dict[tuple[int, str], set[str]] = {}
+    cursor.execute(
+        "SELECT child_id, kind, value FROM records_childidentifier"
+        " WHERE child_id = ANY(%s) AND kind IN ('nhs', 'upn')",
+        [ids],
+    )
+    for child_id, kind, value in cursor.fetchall():
+        identifiers.setdefault((child_id, kind), set()).add(value)
+    cursor.execute(
+        "SELECT child_id, source_id FROM feeds_sourcerecord WHERE child_id = ANY(%s)"
+        " AND source = %s",
+        [ids, source],
+    )
+    for child_id, source_id in cursor.fetchall():
+        facts[child_id].source_ids.add(source_id)
+    for child_id, candidate in facts.items():
+        candidate.postcodes = frozenset(postcodes.get(child_id, ()))
+        candidate.nhs_numbers = frozenset(identifiers.get((child_id, "nhs"), ()))
+        candidate.upns = frozenset(identifiers.get((child_id, "upn"), ()))
+    return facts
+
+
+def not_same_pairs(cursor, *, source: str, source_ids: Iterable[str]) -> dict[str, set[int]]:
+    """Children a reviewer said are not this source's person: never proposed again."""
+    cursor.execute(
+        "SELECT source_id, child_id FROM feeds_notsamepair WHERE source = %s"
+        " AND source_id = ANY(%s)",
+        [source, sorted(set(source_ids))],
+    )
+    pairs: dict[str, set[int]] = {}
+    for source_id, child_id in cursor.fetchall():
+        pairs.setdefault(source_id, set()).add(child_id)
+    return pairs
+
+
+def name_frequencies(cursor, *, at_least: int) -> NameFrequencies:
+    """Current given and family names held by at least ``at_least`` children."""
+    cursor.execute("SELECT count(*) FROM records_childname WHERE kind = 'current'")
+    total = cursor.fetchone()[0]
+    counts = {}
+    for column in ("given_norm", "family_norm"):
+        cursor.execute(
+            f"SELECT {column}, count(*) FROM records_childname WHERE kind = 'current'"  # noqa: S608  # nosec B608
+            f" GROUP BY {column} HAVING count(*) >= %s",
+            [at_least],
+        )
+        counts[column] = dict(cursor.fetchall())
+    return NameFrequencies(counts["given_norm"], counts["family_norm"], total)

@@ -1,0 +1,495 @@
+"""Fellegi-Sunter scoring of one incoming person against the children who might be them.
+
+Pure: no database, no clock. The caller (the bulk pipeline, ``feeds.matching.match`` and
+the quality harness) gathers the facts about each candidate child once, in sets, and asks
+``decide`` for the outcome. Every decision is explained field by field.
+
+The model (docs/matching.md): each field of a pair (given name, family name, date of birth,
+gender, postcode, NHS number, UPN) falls into one agreement level. A level has two
+probabilities: **m**, how often a true match shows it, and **u**, how often two different
+children show it by chance. Its weight is log2(m / u) bits: positive when the level is
+evidence for a match, negative against. For an exact name the u is the name's frequency
+in the index when the index holds enough of it (term-frequency adjustment): sharing
+"Smith" proves less than sharing "Ptolemy". The weights add up with a prior (how unlikely
+any two records are to be one child) to a match weight, whose logistic is the probability
+shown as the score (0-100). The thresholds MATCH_LINK_SCORE and MATCH_REVIEW_SCORE apply to
+that score; MATCH_MARGIN is in bits of match weight.
+"""
+
+import datetime
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import jellyfish
+from rapidfuzz.distance import Levenshtein
+
+from records.names import given_name_variants, phonetic_key
+
+LINK, REVIEW, CREATE = "link", "review", "create"
+
+# How unlikely two records are to be one child before any field is compared, in bits.
+PRIOR_WEIGHT = -13.0
+# Exact names need at least this many holders in the index before their own frequency is
+# used as u: a small index says nothing reliable about how common a name is.
+TF_MIN_COUNT = 20
+FORMER_NAME_PENALTY = 0.5
+SWAPPED_NAME_PENALTY = 1.0
+
+# (m, u) per agreement level; see docs/matching.md for how these were chosen and tuned.
+GIVEN = {
+    "exact": (0.86, 0.004),
+    "equivalent": (0.08, 0.006),
+    "close": (0.04, 0.01),
+    "different": (0.02, 0.98),
+}
+FAMILY = {
+    "exact": (0.88, 0.002),
+    "equivalent": (0.05, 0.004),
+    "close": (0.04, 0.008),
+    "different": (0.03, 0.986),
+}
+DATE_OF_BIRTH = {
+    "exact": (0.93, 0.0003),
+    "one_day": (0.015, 0.0009),
+    "transposed": (0.015, 0.0003),
+    "two_parts": (0.02, 0.01),
+    "year_only": (0.01, 0.05),
+    "different": (0.01, 0.94),
+}
+GENDER = {"same": (0.97, 0.5), "different": (0.02, 0.5)}
+POSTCODE = {"same": (0.6, 0.05), "district": (0.15, 0.1), "different": (0.25, 0.85)}
+NHS_NUMBER = {"same": (0.98, 0.000001), "different": (0.000001, 0.99)}
+UPN = {"same": (0.98, 0.000004), "different": (0.0002, 0.99)}
+
+LEVEL_WORDS = {
+    "exact": "the same",
+    "equivalent": "a known variant, nickname or sound-alike",
+    "close": "a near spelling",
+    "different": "different",
+    "one_day": "one day apart",
+    "transposed": "day and month swapped",
+    "two_parts": "two of day, month and year the same",
+    "year_only": "only the year the same",
+    "same": "the same",
+    "district": "the same district only",
+}
+FIELD_WORDS = {
+    "given_name": "Given name",
+    "family_name": "Family name",
+    "date_of_birth": "Date of birth",
+    "gender": "Gender",
+    "postcode": "Postcode",
+    "nhs_number": "NHS number",
+    "upn": "UPN",
+}
+
+
+def weight(table: Mapping[str, tuple[float, float]], level: str, u: float | None = None) -> float:
+    m, default_u = table[level]
+    return math.log2(m / (u if u is not None else default_u))
+
+
+@dataclass(frozen=True)
+class NameFacts:
+    """One name a child is or was known by, in the forms the index stores."""
+
+    given_norm: str
+    family_norm: str
+    given_key: str
+    family_key: str
+    kind: str = "current"
+
+
+@dataclass(frozen=True)
+class Person:
+    """The incoming person, normalised: names as ``records.names.normalise_name`` makes them."""
+
+    given_norm: str
+    family_norm: str
+    given_key: str
+    family_key: str
+    date_of_birth: datetime.date
+    gender: str = "U"
+    former_family: tuple[tuple[str, str], ...] = ()  # (normalised, key) of former family names
+    postcode: str = ""
+    nhs_number: str = ""
+    upn: str = ""
+
+
+@dataclass
+class Candidate:
+    """What the index holds about one child that might be the incoming person."""
+
+    child_id: int
+    date_of_birth: datetime.date
+    gender: str
+    names: list[NameFacts]
+    is_shielded: bool = False
+    postcodes: frozenset[str] = frozenset()
+    nhs_numbers: frozenset[str] = frozenset()
+    upns: frozenset[str] = frozenset()
+    # This source's ids already linked to the child: the source says those are other people.
+    source_ids: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class NameFrequencies:
+    """How many current names in the index hold each common given and family name."""
+
+    given: Mapping[str, int]
+    family: Mapping[str, int]
+    total: int
+
+    def u(self, counts: Mapping[str, int], name: str) -> float | None:
+        count = counts.get(name, 0)
+        if count < TF_MIN_COUNT or not self.total:
+            return None
+        return count / self.total
+
+
+NO_FREQUENCIES = NameFrequencies({}, {}, 0)
+
+
+@dataclass(frozen=True)
+class Contribution:
+    field: str
+    level: str
+    weight: float
+
+    def as_dict(self) -> dict[str, object]:
+        return {"field": self.field, "level": self.level, "weight": round(self.weight, 1)}
+
+
+@dataclass(frozen=True)
+class PairScore:
+    child_id: int
+    weight: float
+    contributions: tuple[Contribution, ...]
+    matched_name_kind: str = "current"
+    swapped: bool = False
+
+    @property
+    def score(self) -> int:
+        return probability_score(self.weight)
+
+    def level(self, name: str) -> str:
+        for contribution in self.contributions:
+            if contribution.field == name:
+                return contribution.level
+        return ""
+
+    def explanation(self) -> list[dict[str, object]]:
+        return [
+            {"field": "prior", "level": "", "weight": PRIOR_WEIGHT},
+            *(c.as_dict() for c in self.contributions),
+        ]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    outcome: str
+    child_id: int | None
+    score: int
+    reasons: list[str]
+    explanation: list[dict[str, object]] = field(default_factory=list)
+    # Children of the same source that are near-identical: "possible duplicate in the source".
+    source_duplicates: tuple[tuple[int, int], ...] = ()  # (child id, score)
+
+
+def probability_score(match_weight: float) -> int:
+    """The match weight as a percentage probability, 0-100."""
+    log_odds = match_weight + PRIOR_WEIGHT
+    if log_odds > 60:
+        return 100
+    if log_odds < -60:
+        return 0
+    return round(100 / (1 + 2 ** (-log_odds)))
+
+
+@lru_cache(maxsize=65536)
+def variant_keys(name: str) -> frozenset[str]:
+    """The phonetic keys of a given name's known variants."""
+    return frozenset(phonetic_key(v) for v in given_name_variants(name)) - {""}
+
+
+def _close(a: str, b: str) -> bool:
+    distance = Levenshtein.distance(a, b, score_cutoff=2)
+    if distance <= 1 or (distance == 2 and min(len(a), len(b)) >= 5):
+        return True
+    return jellyfish.jaro_winkler_similarity(a, b) >= 0.9
+
+
+def given_level(a: str, a_key: str, b: str, b_key: str) -> str:
+    if not a or not b:
+        return "different"
+    if a == b:
+        return "exact"
+    if b in given_name_variants(a) or a in given_name_variants(b):
+        return "equivalent"
+    if a_key and a_key == b_key:
+        return "equivalent"
+    if b_key and b_key in variant_keys(a):  # Kate -> Katherine, which sounds like Catherine
+        return "equivalent"
+    if len(a) == 1 or len(b) == 1:  # an initial
+        return "close" if a[0] == b[0] else "different"
+    if a in b.split() or b in a.split():  # Mary for Mary Jane
+        return "equivalent"
+    return "close" if _close(a, b) else "different"
+
+
+def family_level(a: str, a_key: str, b: str, b_key: str) -> str:
+    if not a or not b:
+        return "different"
+    if a == b:
+        return "exact"
+    if a_key and a_key == b_key:
+        return "equivalent"
+    if a in b.split() or b in a.split():  # Smith for O'Connor Smith
+        return "equivalent"
+    return "close" if _close(a, b) else "different"
+
+
+def date_level(a: datetime.date, b: datetime.date) -> str:
+    if a == b:
+        return "exact"
+    if abs((a - b).days) == 1:  # across a month or year end too: 30 Sep / 1 Oct
+        return "one_day"
+    if a.day == b.month and a.month == b.day and a.year == b.year:
+        return "transposed"
+    same = (a.year == b.year) + (a.month == b.month) + (a.day == b.day)
+    if same == 2:
+        return "two_parts"
+    if a.year == b.year:
+        return "year_only"
+    return "different"
+
+
+def _names(
+    person: Person, candidate: Candidate, frequencies: NameFrequencies
+) -> tuple[float, list[Contribution], str, bool]:
+    """The best-agreeing pairing of the person's names with the child's (former names and
+    names typed the wrong way round included)."""
+    incoming = [(person.given_norm, person.given_key, person.family_norm, person.family_key, 0.0)]
+    incoming += [
+        (person.given_norm, person.given_key, norm, key, FORMER_NAME_PENALTY)
+        for norm, key in person.former_family
+    ]
+    best: tuple[float, list[Contribution], str, bool] | None = None
+    for name in candidate.names:
+        penalty_kind = 0.0 if name.kind == "current" else FORMER_NAME_PENALTY
+        for given, given_key, family, family_key, penalty in incoming:
+            for swapped in (False, True):
+                if swapped:
+                    g_level = given_level(family, family_key, name.given_norm, name.given_key)
+                    f_level = family_level(given, given_key, name.family_norm, name.family_key)
+                else:
+                    g_level = given_level(given, given_key, name.given_norm, name.given_key)
+                    f_level = family_level(family, family_key, name.family_norm, name.family_key)
+                g_u = (
+                    frequencies.u(frequencies.given, name.given_norm)
+                    if g_level == "exact"
+                    else None
+                )
+                f_u = (
+                    frequencies.u(frequencies.family, name.family_norm)
+                    if f_level == "exact"
+                    else None
+                )
+                g_weight = weight(GIVEN, g_level, g_u)
+                f_weight = weight(FAMILY, f_level, f_u)
+                total = g_weight + f_weight - penalty - penalty_kind
+                total -= SWAPPED_NAME_PENALTY if swapped else 0.0
+                if best is None or total > best[0]:
+                    contributions = [
+                        Contribution("given_name", g_level, g_weight),
+                        Contribution("family_name", f_level, f_weight),
+                    ]
+                    if penalty or penalty_kind:
+                        contributions.append(
+                            Contribution("former_name", "used", -(penalty + penalty_kind))
+                        )
+                    if swapped:
+                        contributions.append(
+                            Contribution("swapped_names", "used", -SWAPPED_NAME_PENALTY)
+                        )
+                    kind = name.kind if not penalty else "former"
+                    best = (total, contributions, kind, swapped)
+    if best is None:  # a child without names: nothing agrees
+        different = [
+            Contribution("given_name", "different", weight(GIVEN, "different")),
+            Contribution("family_name", "different", weight(FAMILY, "different")),
+        ]
+        return sum(c.weight for c in different), different, "current", False
+    return best
+
+
+def score_pair(
+    person: Person, candidate: Candidate, frequencies: NameFrequencies = NO_FREQUENCIES
+) -> PairScore:
+    """Every field's agreement level and weight, and their sum."""
+    names_weight, contributions, kind, swapped = _names(person, candidate, frequencies)
+    total = names_weight
+    level = date_level(person.date_of_birth, candidate.date_of_birth)
+    contributions.append(Contribution("date_of_birth", level, weight(DATE_OF_BIRTH, level)))
+    if person.gender in "MF" and candidate.gender in "MF" and person.gender and candidate.gender:
+        level = "same" if person.gender == candidate.gender else "different"
+        contributions.append(Contribution("gender", level, weight(GENDER, level)))
+    if person.postcode and candidate.postcodes:
+        if person.postcode in candidate.postcodes:
+            level = "same"
+        elif person.postcode.split(" ")[0] in {p.split(" ")[0] for p in candidate.postcodes}:
+            level = "district"
+        else:
+            level = "different"
+        contributions.append(Contribution("postcode", level, weight(POSTCODE, level)))
+    for name, value, held, table in (
+        ("nhs_number", person.nhs_number, candidate.nhs_numbers, NHS_NUMBER),
+        ("upn", person.upn, candidate.upns, UPN),
+    ):
+        if value and held:
+            level = "same" if value in held else "different"
+            contributions.append(Contribution(name, level, weight(table, level)))
+    total = sum(c.weight for c in contributions)
+    return PairScore(candidate.child_id, total, tuple(contributions), kind, swapped)
+
+
+def _names_compatible(pair: PairScore) -> bool:
+    return pair.level("given_name") != "different" or pair.level("family_name") != "different"
+
+
+def _identifier_agrees(pair: PairScore) -> bool:
+    return "same" in (pair.level("nhs_number"), pair.level("upn"))
+
+
+def decide(
+    person: Person,
+    candidates: Iterable[Candidate],
+    *,
+    source_id: str,
+    link_score: int,
+    review_score: int,
+    margin: float,
+    frequencies: NameFrequencies = NO_FREQUENCIES,
+    not_same: frozenset[int] = frozenset(),
+) -> Verdict:
+    """Link, review or create, with the reasons and the winning pair's field contributions.
+
+    Rules on top of the score, in order: a shielded child is never linked (nor bypassed by a
+    new child) automatically; a child holding another id from this source is never linked
+    (the source says they are different people: a new child is created, and flagged as a
+    possible duplicate in the source when near-identical); an agreeing NHS number or UPN
+    with compatible names links; two children within ``margin`` bits of each other (twins,
+    namesakes) go to review; so does a best child whose given name is different.
+    """
+    pool = [c for c in candidates if c.child_id not in not_same]
+    facts = {c.child_id: c for c in pool}
+    pairs = sorted(
+        (score_pair(person, c, frequencies) for c in pool),
+        key=lambda p: (-p.weight, p.child_id),
+    )
+    shielded = [p for p in pairs if facts[p.child_id].is_shielded and p.score >= review_score]
+    same_source = [
+        p for p in pairs if facts[p.child_id].source_ids - {source_id} and p not in shielded
+    ]
+    eligible = [p for p in pairs if p not in same_source]
+    duplicates = tuple((p.child_id, p.score) for p in same_source if p.score >= link_score)
+
+    if shielded:
+        pair = shielded[0]
+        return Verdict(
+            REVIEW,
+            pair.child_id,
+            pair.score,
+            [_summary(pair), "the child is shielded: never linked or duplicated automatically"],
+            pair.explanation(),
+        )
+    if not eligible or eligible[0].score < review_score:
+        if eligible and _identifier_agrees(eligible[0]):
+            pair = eligible[0]
+            return Verdict(
+                REVIEW,
+                pair.child_id,
+                max(pair.score, review_score),
+                [_summary(pair), "the same identifier but the rest disagrees"],
+                pair.explanation(),
+                duplicates,
+            )
+        best = eligible[0].score if eligible else 0
+        reasons = ["no child in the index is a likely match"]
+        if duplicates:
+            reasons.append("possible duplicate in the source: another of its ids is near-identical")
+        return Verdict(
+            CREATE,
+            None,
+            best,
+            reasons,
+            eligible[0].explanation() if eligible else [],
+            duplicates,
+        )
+    pair = eligible[0]
+    reasons = [_summary(pair)]
+    explanation = pair.explanation()
+    runner_up = eligible[1] if len(eligible) > 1 else None
+    if runner_up is not None and runner_up.weight >= pair.weight - margin:
+        return Verdict(
+            REVIEW,
+            pair.child_id,
+            pair.score,
+            [*reasons, "another child is almost as close (twins or namesakes?)"],
+            explanation,
+        )
+    if _identifier_agrees(pair):
+        if _names_compatible(pair):
+            return Verdict(
+                LINK, pair.child_id, max(pair.score, link_score), reasons, explanation, duplicates
+            )
+        return Verdict(
+            REVIEW,
+            pair.child_id,
+            pair.score,
+            [*reasons, "the same identifier but different names"],
+            explanation,
+        )
+    if pair.score < link_score:
+        return Verdict(
+            REVIEW,
+            pair.child_id,
+            pair.score,
+            [*reasons, "possible match: a person should decide"],
+            explanation,
+        )
+    if pair.level("given_name") == "different":
+        return Verdict(
+            REVIEW,
+            pair.child_id,
+            pair.score,
+            [*reasons, "the given names differ (a twin or sibling?)"],
+            explanation,
+        )
+    return Verdict(LINK, pair.child_id, pair.score, reasons, explanation, duplicates)
+
+
+def _summary(pair: PairScore) -> str:
+    agreeing = [
+        FIELD_WORDS.get(c.field, c.field).lower() + " " + LEVEL_WORDS.get(c.level, c.level)
+        for c in pair.contributions
+        if c.field in FIELD_WORDS
+    ]
+    return f"score {pair.score}: " + ", ".join(agreeing)
+
+
+def explanation_rows(explanation: list[dict[str, object]]) -> list[tuple[str, str, str]]:
+    """(field, level in words, signed weight) for the review page."""
+    rows = []
+    for item in explanation:
+        name = str(item.get("field", ""))
+        value = float(item.get("weight", 0))  # type: ignore[arg-type]
+        if name == "prior":
+            rows.append(("Before comparing (prior)", "", f"{value:+.1f}"))
+            continue
+        label = FIELD_WORDS.get(name, name.replace("_", " ").capitalize())
+        level = str(item.get("level", ""))
+        rows.append((label, LEVEL_WORDS.get(level, level), f"{value:+.1f}"))
+    return rows
