@@ -54,8 +54,8 @@ from feeds.matching import name_frequencies, person_facts
 from feeds.models import ReviewItem, ReviewStatus, SourceDuplicate, SourceRecord
 from feeds.scoring import CREATE, LINK, Candidate, NameFacts, NameFrequencies, Person, decide
 from involvements.models import Involvement, Practitioner, Service
+from involvements.services import involvement_followers_notify
 from notifications.models import Follow
-from notifications.services import followers_notify
 from records.models import Address, AddressStatus, Child, ChildIdentifier, ChildName, NameKind
 from records.names import normalise_postcode, postcode_district
 
@@ -529,7 +529,7 @@ def _involvements(
         )
     _history_created(created, now)
     _history_updated(before, changed, now)
-    _notify_followers(created, changed)
+    _notify_followers(created, before, changed)
 
 
 _INVOLVEMENT_COLUMNS = (
@@ -571,9 +571,25 @@ def _copy_involvements(created: list[Involvement]) -> None:
                 )
 
 
-def _notify_followers(created: list[Involvement], changed: list[Involvement]) -> None:
-    """Tell the followers of each child whose involvements the feed changed."""
-    touched = {i.child_id for i in [*created, *changed]}
+def _notify_followers(
+    created: list[Involvement], before: list[Involvement], changed: list[Involvement]
+) -> None:
+    """Tell the followers of each child that someone started working with them (a new
+    current involvement) or stopped (an end date reached), as the page and the API do:
+    through involvements.services.involvement_followers_notify, so each follower is told
+    only what their own record view shows."""
+    today = datetime.date.today()
+    events = [
+        (i, "started working with")
+        for i in created
+        if i.start_date <= today and (i.end_date is None or i.end_date >= today)
+    ]
+    events += [
+        (new, "stopped working with")
+        for old, new in zip(before, changed, strict=True)
+        if old.end_date is None and new.end_date is not None and new.end_date <= today
+    ]
+    touched = {i.child_id for i, _ in events}
     if not touched:
         return
     followed = set(
@@ -582,21 +598,10 @@ def _notify_followers(created: list[Involvement], changed: list[Involvement]) ->
     if not followed:
         return
     children = Child.objects.in_bulk(followed)
-    for involvement, verb in [
-        *((i, "started working with") for i in created),
-        *((i, "updated their work with") for i in changed),
-    ]:
-        if involvement.child_id not in followed:
-            continue
-        child = children[involvement.child_id]
-        who = involvement.practitioner.name if involvement.practitioner else ""
-        who = who or involvement.service.name
-        followers_notify(
-            child=child,
-            message=f"{who} ({involvement.role}, {involvement.service.name}) {verb} "
-            f"{child.full_name}.",
-            actor=None,
-        )
+    for involvement, verb in events:
+        if involvement.child_id in followed:
+            involvement.child = children[involvement.child_id]
+            involvement_followers_notify(involvement=involvement, verb=verb, actor=None)
 
 
 def _reviews(waiting: list[_Person], run: _Run) -> None:

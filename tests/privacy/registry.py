@@ -447,7 +447,8 @@ ACTIONS = [
         import_records,
         (
             "feeds.management.commands.import_records.Command.handle",
-            "feeds.importing.import_file",
+            "feeds.pipeline.import_file",
+            "feeds.pipeline._notify_followers",
             "feeds.importing.report_writer",
         ),
     ),
