@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('feeds', '0006_integrationclient_rate_limit'),
-        ('feeds', '0006_review_explanation_source_duplicates'),
+        ("feeds", "0006_integrationclient_rate_limit"),
+        ("feeds", "0006_review_explanation_source_duplicates"),
     ]
 
-    operations = [
-    ]
+    operations = []
