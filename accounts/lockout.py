@@ -25,9 +25,9 @@ def ip_locked_out(request: HttpRequest) -> bool:
     if not address:
         return False
     since = timezone.now() - settings.AXES_COOLOFF_TIME
-    failures = AccessAttempt.objects.filter(
-        ip_address=address, attempt_time__gte=since
-    ).aggregate(total=Sum("failures_since_start"))["total"]
+    failures = AccessAttempt.objects.filter(ip_address=address, attempt_time__gte=since).aggregate(
+        total=Sum("failures_since_start")
+    )["total"]
     return (failures or 0) >= settings.LOCKOUT_IP_FAILURES
 
 
