@@ -397,7 +397,7 @@ def _vetting_problem(user: User) -> str:
         (vetting.training_recorded_by_id, "training"),
     ]:
         if recorded_by == user.pk:
-            return f"The {what} was recorded by the user themselves: record it again yourself."
+            return f"The {what} was recorded by the user themselves: record it again."
     if manager_is_the_user(vetting.manager_name, user):
         return "The manager's authorisation names the user themselves: record the real manager's."
     today = datetime.date.today()
