@@ -2,7 +2,9 @@
 
 An organisation administrator sees and manages only their own organisation's
 users (anyone else's looks like a page that does not exist), never grants
-themselves roles, and reads no child records by virtue of this role.
+themselves roles, and reads no child records by virtue of this role. Nobody,
+whatever their roles, vets, authorises or issues activation codes for their own
+account (accounts.lifecycle.own_account_refuse): the pages refuse it as well.
 """
 
 import datetime
@@ -34,6 +36,7 @@ from accounts.lifecycle import (
     account_request,
     account_suspend,
     activation_code_issue,
+    own_account_refuse,
     roles_set,
     vetting_record_authorisation,
     vetting_record_dbs,
@@ -41,7 +44,7 @@ from accounts.lifecycle import (
 )
 from accounts.models import AccountStatus, User, Vetting
 from accounts.roles import Role
-from audit.models import AuditEvent
+from audit.models import Action, AuditEvent
 from audit.services import audit_denial_record
 
 REVIEW_STATUSES = (
@@ -81,6 +84,20 @@ def _managed_user(request: HttpRequest, public_id: str) -> User:
             object_id=str(public_id),
         )
         raise Http404 from exc
+
+
+def _own_account_refused(request: HttpRequest, user: User, action: str) -> HttpResponse | None:
+    """None for someone else's account; for the administrator's own, the refusal page.
+
+    The service functions refuse too; refusing here first means no form is offered
+    for a decision that would be refused. The refusal is audited by the service rule.
+    """
+    try:
+        own_account_refuse(request=request, admin=request.user, user=user, action=action)
+    except LifecycleError as error:
+        context = {"subject": user, "error": str(error)}
+        return render(request, "accounts/admin/own_account.html", context, status=403)
+    return None
 
 
 def _filtered(users: QuerySet[User], form: UserFilterForm) -> QuerySet[User]:
@@ -189,6 +206,8 @@ def vetting_record(request: HttpRequest, public_id: str, item: str) -> HttpRespo
     if item not in VETTING_FORMS:
         raise Http404
     user = _managed_user(request, public_id)
+    if refused := _own_account_refused(request, user, Action.VETTING_RECORD):
+        return refused
     form_class, service, title = VETTING_FORMS[item]
     form = form_class(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -204,9 +223,15 @@ def vetting_record(request: HttpRequest, public_id: str, item: str) -> HttpRespo
 
 
 def _lifecycle_action(
-    request: HttpRequest, public_id: str, action: Callable[..., object], done: str
+    request: HttpRequest,
+    public_id: str,
+    action: Callable[..., object],
+    audit_action: str,
+    done: str,
 ) -> HttpResponse:
     user = _managed_user(request, public_id)
+    if refused := _own_account_refused(request, user, audit_action):
+        return refused
     try:
         action(request=request, admin=request.user, user=user)
     except LifecycleError as error:
@@ -220,6 +245,8 @@ def _lifecycle_action(
 @administrator_required
 def authorise(request: HttpRequest, public_id: str) -> HttpResponse:
     user = _managed_user(request, public_id)
+    if refused := _own_account_refused(request, user, Action.ACCOUNT_AUTHORISE):
+        return refused
     error = ""
     if request.method == "POST":
         try:
@@ -239,6 +266,8 @@ def authorise(request: HttpRequest, public_id: str) -> HttpResponse:
 @administrator_required
 def activation_code(request: HttpRequest, public_id: str) -> HttpResponse:
     user = _managed_user(request, public_id)
+    if refused := _own_account_refused(request, user, Action.ACTIVATION_ISSUE):
+        return refused
     try:
         code = activation_code_issue(request=request, admin=request.user, user=user)
     except LifecycleError as error:
@@ -255,10 +284,13 @@ def _reason_action(
     request: HttpRequest,
     public_id: str,
     action: Callable[..., None],
+    audit_action: str,
     template: str,
     done: str,
 ) -> HttpResponse:
     user = _managed_user(request, public_id)
+    if refused := _own_account_refused(request, user, audit_action):
+        return refused
     form = ReasonForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -280,6 +312,7 @@ def suspend(request: HttpRequest, public_id: str) -> HttpResponse:
         request,
         public_id,
         account_suspend,
+        Action.ACCOUNT_SUSPEND,
         "accounts/admin/suspend.html",
         "{name}'s account is suspended. Their sessions have ended.",
     )
@@ -292,6 +325,7 @@ def close(request: HttpRequest, public_id: str) -> HttpResponse:
         request,
         public_id,
         account_close,
+        Action.ACCOUNT_CLOSE,
         "accounts/admin/close.html",
         "{name}'s account is closed.",
     )
@@ -301,7 +335,11 @@ def close(request: HttpRequest, public_id: str) -> HttpResponse:
 @administrator_required
 def reactivate(request: HttpRequest, public_id: str) -> HttpResponse:
     return _lifecycle_action(
-        request, public_id, account_reactivate, "{name}'s account is reactivated."
+        request,
+        public_id,
+        account_reactivate,
+        Action.ACCOUNT_REACTIVATE,
+        "{name}'s account is reactivated.",
     )
 
 
@@ -309,6 +347,8 @@ def reactivate(request: HttpRequest, public_id: str) -> HttpResponse:
 @administrator_required
 def roles(request: HttpRequest, public_id: str) -> HttpResponse:
     user = _managed_user(request, public_id)
+    if refused := _own_account_refused(request, user, Action.ROLES_CHANGE):
+        return refused
     allowed = grantable_roles(request.user, user)
     if not allowed:
         audit_denial_record(

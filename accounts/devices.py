@@ -44,6 +44,20 @@ def activation_code_check(*, request: HttpRequest, user: User, code: str) -> Act
         .order_by("-issued_at")
         .first()
     )
+    if activation is not None and activation.issued_by_id == user.pk:
+        # Separation of duties: a code the user issued to themselves enrols nothing.
+        audit_event_record(
+            action=Action.DEVICE_ENROL,
+            request=request,
+            actor=user,
+            outcome=Outcome.DENIED,
+            reason="separation of duties: activation code issued by the user themselves",
+            durable=True,
+        )
+        raise EnrolmentError(
+            "You cannot use an activation code you issued yourself. Ask another administrator "
+            "for a new one"
+        )
     if activation is None or not activation.usable:
         audit_event_record(
             action=Action.DEVICE_ENROL,
@@ -63,7 +77,9 @@ def pending_activation(request: HttpRequest, user: User) -> ActivationCode | Non
     activation_id = request.session.get(ENROLMENT_SESSION_KEY)
     if activation_id is None:
         return None
-    activation = ActivationCode.objects.filter(pk=activation_id, user=user).first()
+    activation = (
+        ActivationCode.objects.filter(pk=activation_id, user=user).exclude(issued_by=user).first()
+    )
     return activation if activation is not None and activation.usable else None
 
 

@@ -7,6 +7,8 @@ these functions check that the transition itself is allowed.
 """
 
 import datetime
+import re
+import unicodedata
 from typing import Any
 
 from django.conf import settings
@@ -31,12 +33,108 @@ from accounts.models import (
     hash_code,
 )
 from accounts.roles import Role
-from audit.models import Action
+from audit.models import Action, Outcome
 from audit.services import audit_event_record
 
 
 class LifecycleError(Exception):
     """A transition that is not allowed now; the message is for the administrator."""
+
+
+# What each decision is called when an administrator tries it on their own account.
+OWN_ACCOUNT_WORDS = {
+    Action.VETTING_RECORD: "record vetting evidence for",
+    Action.ACCOUNT_AUTHORISE: "authorise",
+    Action.ACTIVATION_ISSUE: "issue an activation code for",
+    Action.ACCOUNT_REACTIVATE: "reactivate",
+    Action.ACCOUNT_SUSPEND: "suspend",
+    Action.ACCOUNT_CLOSE: "close",
+    Action.ROLES_CHANGE: "change the roles of",
+}
+
+
+def own_account_refuse(
+    *,
+    request: HttpRequest | None,
+    admin: User,
+    user: User,
+    action: str,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Separation of duties: nobody vets, authorises or issues codes for their own account.
+
+    Whatever their roles (the service operator and a superuser included), a second
+    person does it. Does nothing when ``admin`` and ``user`` are different people;
+    otherwise writes a denied audit event that survives the rollback of the request
+    (like every denial) and raises LifecycleError with words for the administrator.
+    Call it before any write.
+    """
+    if admin.pk != user.pk:
+        return
+    _audit_denial(
+        action,
+        request=request,
+        admin=admin,
+        user=user,
+        reason="separation of duties: own account",
+        details=details,
+    )
+    raise LifecycleError(
+        f"You cannot {OWN_ACCOUNT_WORDS[action]} your own account. "
+        f"Another administrator or the service operator must do it."
+    )
+
+
+def _audit_denial(
+    action: str,
+    *,
+    request: HttpRequest | None,
+    admin: User,
+    user: User,
+    reason: str,
+    details: dict[str, Any] | None = None,
+) -> None:
+    audit_event_record(
+        action=action,
+        request=request,
+        actor=admin,
+        outcome=Outcome.DENIED,
+        object_type="user",
+        object_id=str(user.public_id),
+        reason=reason,
+        details={
+            "username": user.username,
+            "path": request.path if request is not None else "",
+            **(details or {}),
+        },
+        durable=True,
+    )
+
+
+_SELF_WORDS = frozenset({"me", "myself", "self", "yourself", "themselves", "himself", "herself"})
+
+
+def _words(text: str) -> set[str]:
+    """Lower-case, letters-only words with accents removed ("Zoë O'Neill": zoe, o, neill)."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return set(re.findall(r"[a-z]+", plain.casefold()))
+
+
+def manager_is_the_user(manager_name: str, user: User) -> bool:
+    """Whether the line manager named is the user themselves.
+
+    "Myself" (or "me", "self"...), the user's sign-in name or email address, or a name
+    holding both of the user's given and family names ("Dr Nia Roberts (head)" for Nia
+    Roberts) all count as the user.
+    """
+    words = _words(manager_name)
+    if words & _SELF_WORDS:
+        return True
+    own = _words(user.first_name) | _words(user.last_name)
+    if _words(user.first_name) and _words(user.last_name) and own <= words:
+        return True
+    ids = {value.casefold() for value in (user.username, user.email) if value}
+    return bool(ids & set(re.split(r"[\s,;:()<>\[\]]+", manager_name.casefold())))
 
 
 def _audit(
@@ -126,6 +224,13 @@ def _vetting_item_record(
     values: dict[str, Any],
 ) -> Vetting:
     """Record one vetting item with who recorded it and when, and audit it."""
+    own_account_refuse(
+        request=request,
+        admin=admin,
+        user=user,
+        action=Action.VETTING_RECORD,
+        details={"item": item},
+    )
     _start_vetting(user, admin)
     vetting, _ = Vetting.objects.select_for_update().get_or_create(user=user)
     for name, value in values.items():
@@ -171,7 +276,30 @@ def vetting_record_authorisation(
     manager_name: str,
     authorised_on: datetime.date,
 ) -> Vetting:
-    """Record the line manager's authorisation (renewed every AUTHORISATION_VALID_YEARS)."""
+    """Record the line manager's authorisation (renewed every AUTHORISATION_VALID_YEARS).
+
+    The manager must be someone other than the user (``manager_is_the_user``).
+    """
+    own_account_refuse(
+        request=request,
+        admin=admin,
+        user=user,
+        action=Action.VETTING_RECORD,
+        details={"item": "authorisation"},
+    )
+    if manager_is_the_user(manager_name, user):
+        _audit_denial(
+            Action.VETTING_RECORD,
+            request=request,
+            admin=admin,
+            user=user,
+            reason="separation of duties: the manager named is the user",
+            details={"item": "authorisation", "manager_name": manager_name},
+        )
+        raise LifecycleError(
+            f"The line manager who authorises {user.get_full_name() or user.username} must be "
+            f"someone else: enter the name of the manager who authorised them."
+        )
     return _vetting_item_record(
         request=request,
         admin=admin,
@@ -227,6 +355,7 @@ def account_authorise(*, request: HttpRequest | None, admin: User, user: User) -
     Returns the one-time activation code, which the administrator gives the user
     by a separate channel (in person or by phone). It is shown once and stored hashed.
     """
+    own_account_refuse(request=request, admin=admin, user=user, action=Action.ACCOUNT_AUTHORISE)
     if user.status not in (AccountStatus.REQUESTED, AccountStatus.VETTING):
         raise LifecycleError("Only a requested account in vetting can be authorised.")
     if not user.role_names():
@@ -260,6 +389,17 @@ def _vetting_problem(user: User) -> str:
     vetting = Vetting.objects.filter(user=user).first()
     if vetting is None or not vetting.complete:
         return "Record the DBS check, the manager's authorisation and the training first."
+    # Evidence a user recorded for themselves (before separation of duties was enforced,
+    # or by any other route) does not count: someone else must record it again.
+    for recorded_by, what in [
+        (vetting.dbs_recorded_by_id, "DBS check"),
+        (vetting.manager_recorded_by_id, "manager's authorisation"),
+        (vetting.training_recorded_by_id, "training"),
+    ]:
+        if recorded_by == user.pk:
+            return f"The {what} was recorded by the user themselves: record it again."
+    if manager_is_the_user(vetting.manager_name, user):
+        return "The manager's authorisation names the user themselves: record the real manager's."
     today = datetime.date.today()
     for due, what in [
         (vetting.dbs_renewal_due, "The DBS check"),
@@ -273,7 +413,11 @@ def _vetting_problem(user: User) -> str:
 
 @transaction.atomic
 def activation_code_issue(*, request: HttpRequest | None, admin: User, user: User) -> str:
-    """A new one-time code for (re-)enrolling a second factor; earlier unused codes stop working."""
+    """A new one-time code for (re-)enrolling a second factor; earlier unused codes stop working.
+
+    Never for the administrator's own account: a second person resets a second factor.
+    """
+    own_account_refuse(request=request, admin=admin, user=user, action=Action.ACTIVATION_ISSUE)
     if user.status not in (AccountStatus.AWAITING_ENROLMENT, AccountStatus.ACTIVE):
         raise LifecycleError("Activation codes are for authorised accounts only.")
     code = _issue_activation_code(user, admin)
@@ -284,8 +428,7 @@ def activation_code_issue(*, request: HttpRequest | None, admin: User, user: Use
 @transaction.atomic
 def account_suspend(*, request: HttpRequest | None, admin: User, user: User, reason: str) -> None:
     """Stop the user's access at once (their sessions end at their next request)."""
-    if admin.pk == user.pk:
-        raise LifecycleError("You cannot suspend your own account.")
+    own_account_refuse(request=request, admin=admin, user=user, action=Action.ACCOUNT_SUSPEND)
     if user.status in (AccountStatus.SUSPENDED, AccountStatus.CLOSED):
         raise LifecycleError("This account is already suspended or closed.")
     status_set(user, AccountStatus.SUSPENDED, by=admin, reason=reason)
@@ -296,6 +439,7 @@ def account_suspend(*, request: HttpRequest | None, admin: User, user: User, rea
 @transaction.atomic
 def account_reactivate(*, request: HttpRequest | None, admin: User, user: User) -> None:
     """Restore a suspended or expired account once every vetting item is in date."""
+    own_account_refuse(request=request, admin=admin, user=user, action=Action.ACCOUNT_REACTIVATE)
     if user.status not in (AccountStatus.SUSPENDED, AccountStatus.EXPIRED):
         raise LifecycleError("Only a suspended or expired account can be reactivated.")
     problem = _vetting_problem(user)
@@ -311,8 +455,7 @@ def account_reactivate(*, request: HttpRequest | None, admin: User, user: User) 
 @transaction.atomic
 def account_close(*, request: HttpRequest | None, admin: User, user: User, reason: str) -> None:
     """Close an account for good: no password, no sessions. The audit trail keeps it."""
-    if admin.pk == user.pk:
-        raise LifecycleError("You cannot close your own account.")
+    own_account_refuse(request=request, admin=admin, user=user, action=Action.ACCOUNT_CLOSE)
     if user.status == AccountStatus.CLOSED:
         raise LifecycleError("This account is already closed.")
     status_set(user, AccountStatus.CLOSED, by=admin, reason=reason)
@@ -330,6 +473,7 @@ def roles_set(*, request: HttpRequest | None, admin: User, user: User, roles: se
     Roles the administrator may not grant are left as they are. Removing a role
     ends the user's sessions, so it takes effect at once.
     """
+    own_account_refuse(request=request, admin=admin, user=user, action=Action.ROLES_CHANGE)
     allowed = grantable_roles(admin, user)
     if not allowed:
         raise LifecycleError("You cannot change this user's roles.")

@@ -13,6 +13,7 @@ from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.models import Device
 
+from accounts.lockout import ip_locked_out
 from accounts.middleware import SESSION_STARTED_KEY
 from accounts.models import User, Vetting
 from audit.models import Action, Outcome
@@ -22,17 +23,23 @@ from audit.services import audit_event_record
 def user_sign_in(*, request: HttpRequest, username: str, password: str) -> User | None:
     """Check a password and start a password-only session (a new session key).
 
-    Unknown user, wrong password and inactive account all return ``None`` and
-    are audited the same way, so the caller cannot tell them apart.
+    Unknown user, wrong password, inactive account and a lock (the username at this
+    IP, or the IP itself: accounts.lockout) all return ``None`` and are audited the
+    same way, so the caller cannot tell them apart.
     """
-    user = authenticate(request, username=username, password=password)
+    ip_locked = ip_locked_out(request)
+    user = None if ip_locked else authenticate(request, username=username, password=password)
     if user is None:
+        locked = ip_locked or bool(getattr(request, "axes_locked_out", False))
+        if locked:
+            # The same Argon2 work as a wrong password, so a lock does not answer faster.
+            User().set_password(password)
         audit_event_record(
             action=Action.LOGIN_FAILURE,
             request=request,
             outcome=Outcome.FAILURE,
             actor_username=username,
-            details={"locked": bool(getattr(request, "axes_locked_out", False))},
+            details={"locked": locked, **({"lock": "client IP"} if ip_locked else {})},
         )
         return None
     with transaction.atomic():
@@ -46,7 +53,7 @@ def user_verify_second_factor(*, request: HttpRequest, token: str) -> bool:
     """Accept a one-time code from one of the user's devices; a used code cannot be replayed."""
     user = request.user
     credentials = {"username": user.get_username()}
-    locked = AxesProxyHandler.is_locked(request, credentials)
+    locked = AxesProxyHandler.is_locked(request, credentials) or ip_locked_out(request)
     device = None if locked else match_token(user, token)
     if device is None:
         audit_event_record(

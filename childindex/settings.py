@@ -309,11 +309,18 @@ USER_AGREEMENT_VERSION = os.environ.get("USER_AGREEMENT_VERSION", "2026-1")
 ACTIVATION_CODE_HOURS = env_int("ACTIVATION_CODE_HOURS", 72)
 BACKUP_CODE_COUNT = 10
 
-# Lockout (django-axes): 5 failed passwords or codes lock the username and the
-# client IP, each on its own, for 15 minutes.
+# Lockout (django-axes): 5 failed passwords or codes for one username from one client IP
+# lock that username at that IP for 15 minutes, so one person's failures behind a shared
+# proxy never lock their colleagues out; 50 failures from one IP, whatever the usernames,
+# lock the IP (accounts.lockout.ip_locked_out).
 AXES_FAILURE_LIMIT = env_int("LOCKOUT_FAILURES", 5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOCKOUT_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+LOCKOUT_IP_FAILURES = env_int("LOCKOUT_IP_FAILURES", 50)
+if AXES_FAILURE_LIMIT < 1 or LOCKOUT_IP_FAILURES < AXES_FAILURE_LIMIT:
+    raise ImproperlyConfigured(
+        "LOCKOUT_FAILURES must be at least 1, and LOCKOUT_IP_FAILURES at least LOCKOUT_FAILURES."
+    )
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_CLIENT_IP_CALLABLE = "audit.services.client_ip"

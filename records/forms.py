@@ -104,6 +104,60 @@ class ChildSearchForm(forms.Form):
         )
 
 
+class AuditChildFinderForm(forms.Form):
+    """An auditor identifies a child by family name and full date of birth, never by where
+    they live: a postcode or an age range is no way to pick out the one child a complaint,
+    subject access request or investigation is about."""
+
+    given_name = forms.CharField(label="Given name", max_length=100, required=False)
+    family_name = forms.CharField(
+        label="Family name",
+        max_length=100,
+        error_messages={"required": "Enter the child's family name"},
+    )
+    dob_day = forms.IntegerField(label="Day", min_value=1, max_value=31, required=False)
+    dob_month = forms.IntegerField(label="Month", min_value=1, max_value=12, required=False)
+    dob_year = forms.IntegerField(label="Year", required=False)
+
+    clean_dob_year = ChildSearchForm.clean_dob_year
+
+    def clean_family_name(self) -> str:
+        family = self.cleaned_data["family_name"].strip()
+        if not normalise_name(family):
+            raise forms.ValidationError("Enter the child's family name, in letters")
+        return family
+
+    def clean(self) -> dict:
+        data = super().clean()
+        day, month, year = data.get("dob_day"), data.get("dob_month"), data.get("dob_year")
+        data["date_of_birth"] = None
+        if self.has_error("dob_day") or self.has_error("dob_month") or self.has_error("dob_year"):
+            return data
+        if day is None or month is None or year is None:
+            self.add_error("dob_day", "Enter the child's full date of birth: day, month and year")
+            return data
+        try:
+            date_of_birth = datetime.date(year, month, day)
+        except ValueError:
+            self.add_error("dob_day", "Date of birth must be a real date")
+            return data
+        if date_of_birth > datetime.date.today():
+            self.add_error("dob_day", "Date of birth must be today or in the past")
+            return data
+        data["date_of_birth"] = date_of_birth
+        return data
+
+    def criteria(self) -> SearchCriteria:
+        data = self.cleaned_data
+        return SearchCriteria(
+            given_name=data.get("given_name", "").strip(),
+            family_name=data["family_name"],
+            date_of_birth=data["date_of_birth"],
+            birth_year=data["dob_year"],
+            birth_month=data["dob_month"],
+        )
+
+
 class AccessReason(forms.Form):
     REASONS = [
         ("safeguarding", "Safeguarding concern about this child"),

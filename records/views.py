@@ -17,7 +17,14 @@ from records.access import (
     may_shield,
     visible_identifiers,
 )
-from records.forms import AccessReason, BreakGlassForm, ChildSearchForm, ShieldForm, UnshieldForm
+from records.forms import (
+    AccessReason,
+    AuditChildFinderForm,
+    BreakGlassForm,
+    ChildSearchForm,
+    ShieldForm,
+    UnshieldForm,
+)
 from records.models import Child
 from records.ratelimits import SearchRefused, search_allowance_use, seconds_words
 from records.sections import sections_for
@@ -75,11 +82,14 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, "records/search.html", {"form": form, "outcome": outcome})
 
 
-def _too_many_searches(request: HttpRequest, refused: SearchRefused) -> HttpResponse:
+def _too_many_searches(
+    request: HttpRequest, refused: SearchRefused, *, back: str = "records:search"
+) -> HttpResponse:
     context = {
         "limit": refused.limit_words,
         "wait_words": seconds_words(refused.retry_after),
         "retry_at": timezone.localtime() + datetime.timedelta(seconds=refused.retry_after),
+        "back": back,
     }
     response = render(request, "records/too_many_searches.html", context, status=429)
     response["Retry-After"] = str(refused.retry_after)
@@ -185,11 +195,15 @@ def break_glass(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def audit_lookup(request: HttpRequest) -> HttpResponse:
-    """Auditors find a child by name and date of birth, to see who has accessed the record."""
+    """Auditors find a child by family name and full date of birth (never by postcode), to
+    see who has accessed the record. Each search counts against the same per-user allowance
+    as Find a child (SEARCH_RATE_LIMIT)."""
     if not may_identify_for_audit(request.user):
         audit_denial_record(request=request, reason="not an auditor")
         return render(request, "errors/403.html", status=403)
-    form = ChildSearchForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and (refused := search_allowance_use(request=request)):
+        return _too_many_searches(request, refused, back="records:audit_lookup")
+    form = AuditChildFinderForm(request.POST if request.method == "POST" else None)
     outcome = None
     if request.method == "POST" and form.is_valid():
         outcome = child_search(request=request, criteria=form.criteria(), for_audit=True)

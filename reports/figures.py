@@ -1,9 +1,16 @@
-"""Management information: numbers only, never names, with small numbers suppressed.
+"""Management information: numbers only, never names, and no figure that points to a child.
 
 Every figure is computed here from the database; the dashboard and its CSV show the
-same tables. Outside the index team, any count below SUPPRESS_BELOW that describes
-children is shown as "fewer than 5", and shielded children are left out of counts by
-area, so no figure can point to a child.
+same tables. The index team sees exact figures. Everyone else gets counts of children
+under statistical disclosure control (``disclosure_control``), in the way NHS Digital
+publishes: shielded children are not counted at all; every count from 0 to 4 is hidden
+(primary suppression); in every row and every column with a hidden cell, the smallest
+other counts are hidden too until at least two are hidden and they add up to 5 or more
+(secondary suppression), so no total minus the visible cells recovers a hidden one; and
+every count still shown is rounded to the nearest 5, so subtracting one query's figures
+from another's (a district from the whole borough) recovers nothing exact either.
+Involvements with sensitive services (sexual health, mental health, substance misuse)
+are counted only for users who may see sensitive services (records.access).
 """
 
 import datetime
@@ -16,11 +23,16 @@ from django.db.models.functions import TruncMonth
 from accounts.models import AccountStatus, User, Vetting
 from audit.models import Action, AuditEvent
 from caf.models import CafVersion, LeadProfessional
-from involvements.models import Involvement, ServiceType
+from involvements.models import SENSITIVE_SERVICE_TYPES, Involvement, ServiceType
 from lookups.models import MediatedLookup, Status
 from records.models import Address, AddressStatus, Child
 
 SUPPRESS_BELOW = 5
+ROUND_TO = 5
+# What a hidden count shows, as the Government Statistical Service's symbols have it
+# ("[c]", confidential): the same for a small count and for one hidden to protect it,
+# so nobody can tell which is which.
+HIDDEN = "[c]"
 AGE_BANDS = [
     (0, 4, "0 to 4"),
     (5, 10, "5 to 10"),
@@ -36,20 +48,68 @@ class Table:
     columns: list[str]
     rows: list[list[object]]
     about_children: bool = True
+    # Whether the counts of a column (and of a row) are parts of one whole, whose total
+    # someone might know: secondary suppression protects them. False only for a table of
+    # separate measures (Coordination), where no total exists to subtract from.
+    parts_of_a_whole: bool = True
 
 
 def _age(born: datetime.date, today: datetime.date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
-def _suppress(tables: list[Table]) -> list[Table]:
+Cell = tuple[int, int]
+
+
+def _hidden_cells(counts: dict[Cell, int], *, parts_of_a_whole: bool = True) -> set[Cell]:
+    """The cells to hide: every count below SUPPRESS_BELOW (0 included), then, in each row
+    and column of two or more counts, the smallest visible ones until the hidden cells of
+    that row or column are at least two and add up to at least SUPPRESS_BELOW. Someone who
+    knows a row's or column's exact total can then only tell that its hidden cells add up
+    to 5 or more: each could still be anything from 0 to 4."""
+    hidden = {cell for cell, value in counts.items() if value < SUPPRESS_BELOW}
+    if not parts_of_a_whole:
+        return hidden
+    lines: dict[tuple[str, int], list[Cell]] = {}
+    for row, column in sorted(counts):
+        lines.setdefault(("row", row), []).append((row, column))
+        lines.setdefault(("column", column), []).append((row, column))
+    groups = [cells for cells in lines.values() if len(cells) > 1]
+    changed = True
+    while changed:
+        changed = False
+        for cells in groups:
+            while True:
+                hid = [cell for cell in cells if cell in hidden]
+                visible = [cell for cell in cells if cell not in hidden]
+                protected = len(hid) >= 2 and sum(counts[c] for c in hid) >= SUPPRESS_BELOW
+                if not hid or protected or not visible:
+                    break
+                hidden.add(min(visible, key=lambda cell: (counts[cell], cell)))
+                changed = True
+    return hidden
+
+
+def _rounded(value: int) -> int:
+    """To the nearest ROUND_TO, halves up (7 -> 5, 8 -> 10)."""
+    return (value + ROUND_TO // 2) // ROUND_TO * ROUND_TO
+
+
+def disclosure_control(tables: list[Table]) -> list[Table]:
+    """Hide and round the counts of children in each table (see the module's docstring);
+    tables not about children (lookups, users, activity) are left as they are."""
     for table in tables:
         if not table.about_children:
             continue
-        for row in table.rows:
-            for index, value in enumerate(row):
-                if index and isinstance(value, int) and 0 < value < SUPPRESS_BELOW:
-                    row[index] = f"fewer than {SUPPRESS_BELOW}"
+        counts = {
+            (r, c): value
+            for r, row in enumerate(table.rows)
+            for c, value in enumerate(row)
+            if c and isinstance(value, int)
+        }
+        hidden = _hidden_cells(counts, parts_of_a_whole=table.parts_of_a_whole)
+        for (r, c), value in counts.items():
+            table.rows[r][c] = HIDDEN if (r, c) in hidden else _rounded(value)
     return tables
 
 
@@ -59,8 +119,13 @@ def figures(
     date_to: datetime.date,
     district: str = "",
     full_detail: bool = False,
+    sensitive_services: bool = False,
     today: datetime.date | None = None,
 ) -> list[Table]:
+    """The tables. ``full_detail`` (the index team): exact, shielded children and sensitive
+    services included. Otherwise under disclosure control, with involvements of sensitive
+    services counted only when ``sensitive_services`` (records.access.may_see_sensitive_details).
+    """
     today = today or datetime.date.today()
     live = Child.objects.filter(merged_into__isnull=True, archived_on__isnull=True)
     if not full_detail:
@@ -88,6 +153,10 @@ def figures(
         .order_by("postcode_district")
     )
     current = Involvement.objects.current(today).filter(child_id__in=ids)
+    if not (full_detail or sensitive_services):
+        current = current.filter(is_sensitive=False).exclude(
+            service__service_type__in=SENSITIVE_SERVICE_TYPES
+        )
     by_type = dict(current.values_list("service__service_type").annotate(n=Count("id")))
     agencies = dict(
         current.values_list("child_id").annotate(n=Count("service__organisation", distinct=True))
@@ -179,6 +248,7 @@ def figures(
                 ["Compulsory school age with no school recorded", no_school],
                 ["No GP recorded", no_gp],
             ],
+            parts_of_a_whole=False,
         ),
         Table(
             "CAF versions recorded by month",
@@ -229,4 +299,4 @@ def figures(
             about_children=False,
         ),
     ]
-    return tables if full_detail else _suppress(tables)
+    return tables if full_detail else disclosure_control(tables)

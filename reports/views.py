@@ -11,9 +11,9 @@ from audit.models import Action
 from audit.services import audit_denial_record, audit_event_record
 from audit.views import neutralise
 from childindex.forms import GovukDateField
-from records.access import may_mediate
+from records.access import may_mediate, may_see_sensitive_details
 from records.models import Child
-from reports.figures import figures
+from reports.figures import HIDDEN, ROUND_TO, SUPPRESS_BELOW, figures
 from reports.subject_access import subject_access_report
 
 
@@ -81,6 +81,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         date_to=date_to,
         district=district,
         full_detail=may_mediate(request.user),
+        sensitive_services=may_see_sensitive_details(request.user),
     )
     as_csv = request.GET.get("format") == "csv"
     audit_event_record(
@@ -115,5 +116,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "charts": charts,
         "csv_query": query.urlencode(),
         "full_detail": may_mediate(request.user),
+        "sensitive_services": may_see_sensitive_details(request.user),
+        "hidden": HIDDEN,
+        "round_to": ROUND_TO,
+        "suppress_below": SUPPRESS_BELOW,
     }
     return render(request, "reports/dashboard.html", context)

@@ -45,6 +45,7 @@ def plain(form_class: type[forms.Form]) -> Callable[..., forms.Form]:
 
 FORMS: dict[str, Callable[..., forms.Form]] = {
     "ChildSearchForm": plain(record_forms.ChildSearchForm),
+    "AuditChildFinderForm": plain(record_forms.AuditChildFinderForm),
     "AccessReason": plain(record_forms.AccessReason),
     "ShieldForm": plain(record_forms.ShieldForm),
     "UnshieldForm": plain(record_forms.UnshieldForm),

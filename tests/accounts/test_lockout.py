@@ -1,4 +1,5 @@
-"""Five failed passwords or codes lock the username and the client IP for 15 minutes."""
+"""Five failed passwords or codes lock the username at that client IP for 15 minutes; fifty
+failures from one IP, whatever the usernames, lock the IP. A lock looks like a wrong password."""
 
 import datetime
 import time
@@ -22,6 +23,12 @@ def attempt(username: str, password: str, ip: str = "198.51.100.1"):
     )
 
 
+def totp_now(device: TOTPDevice) -> str:
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    return f"{totp.token():06d}"
+
+
 def body(response) -> str:
     page = response.content.decode()
     return page.split('name="csrfmiddlewaretoken"')[0] + page.split("</form>")[-1]
@@ -31,12 +38,22 @@ def test_five_wrong_passwords_lock_the_account_and_the_lock_looks_like_a_wrong_p
     make_user("casey")
     for _ in range(5):
         wrong = attempt("casey", "wrong-password-xyz")
-    locked = attempt("casey", PASSWORD, ip="203.0.113.50")
-    assert locked.status_code == wrong.status_code == 200
+    locked = attempt("casey", PASSWORD)
+    unknown = attempt("nobody-by-that-name", PASSWORD)
+    assert locked.status_code == wrong.status_code == unknown.status_code == 200
+    assert body(locked) == body(wrong) == body(unknown)
     assert "Enter a correct username and password" in locked.content.decode()
     assert "locked" not in locked.content.decode().lower()
-    last = AuditEvent.objects.filter(action=Action.LOGIN_FAILURE).order_by("-id").first()
+    last = AuditEvent.objects.filter(action=Action.LOGIN_FAILURE, actor_username="casey").last()
     assert last.details["locked"] is True
+
+
+def test_the_lock_is_on_the_username_at_that_ip_only():
+    make_user("casey")
+    for _ in range(5):
+        attempt("casey", "wrong-password-xyz", ip="198.51.100.1")
+    assert attempt("casey", PASSWORD, ip="198.51.100.1").status_code == 200
+    assert attempt("casey", PASSWORD, ip="203.0.113.50").status_code == 302
 
 
 def test_the_lock_lifts_after_fifteen_minutes():
@@ -57,12 +74,45 @@ def test_four_failures_do_not_lock():
     assert attempt("casey", PASSWORD).status_code == 302
 
 
-def test_failures_from_one_ip_across_many_usernames_lock_that_ip():
+def test_one_persons_failures_behind_a_shared_ip_do_not_lock_a_colleague_out_there():
     make_user("casey")
-    for number in range(5):
+    make_user("robin")
+    for _ in range(6):
+        attempt("casey", "wrong-password-xyz", ip="192.0.2.66")
+    for number in range(10):
         attempt(f"guess{number}", "whatever-password", ip="192.0.2.66")
-    assert attempt("casey", PASSWORD, ip="192.0.2.66").status_code == 200
-    assert attempt("casey", PASSWORD, ip="192.0.2.67").status_code == 302
+    assert attempt("casey", PASSWORD, ip="192.0.2.66").status_code == 200  # casey is locked there
+    assert attempt("robin", PASSWORD, ip="192.0.2.66").status_code == 302  # robin is not
+
+
+def test_the_per_ip_ceiling_locks_the_ip_for_every_username(settings):
+    settings.LOCKOUT_IP_FAILURES = 12
+    make_user("robin")
+    for number in range(12):
+        attempt(f"guess{number}", "whatever-password", ip="192.0.2.66")
+    locked = attempt("robin", PASSWORD, ip="192.0.2.66")
+    wrong = attempt("robin", "wrong-password-xyz", ip="192.0.2.67")
+    assert locked.status_code == 200
+    assert body(locked) == body(wrong)
+    event = AuditEvent.objects.filter(action=Action.LOGIN_FAILURE, actor_username="robin").first()
+    assert event.details == {"locked": True, "lock": "client IP"}
+    assert attempt("robin", PASSWORD, ip="192.0.2.67").status_code == 302
+    with time_machine.travel(
+        datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(minutes=16)
+    ):
+        assert attempt("robin", PASSWORD, ip="192.0.2.66").status_code == 302
+
+
+def test_the_per_ip_ceiling_stops_second_factor_guesses_too(settings):
+    settings.LOCKOUT_IP_FAILURES = 8
+    user = make_user("casey")
+    device = TOTPDevice.objects.get(user=user)
+    client = Client(REMOTE_ADDR="192.0.2.70")
+    client.post(reverse("accounts:login"), {"username": "casey", "password": PASSWORD})
+    for number in range(8):
+        attempt(f"guess{number}", "whatever-password", ip="192.0.2.70")
+    response = client.post(reverse("accounts:verify"), {"token": totp_now(device)})
+    assert "The code is not valid" in response.content.decode()
 
 
 def test_wrong_codes_count_toward_the_same_lock():
@@ -72,11 +122,9 @@ def test_wrong_codes_count_toward_the_same_lock():
     client.post(reverse("accounts:login"), {"username": "casey", "password": PASSWORD})
     for _ in range(5):
         client.post(reverse("accounts:verify"), {"token": "000000"})
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    totp.time = time.time()
-    response = client.post(reverse("accounts:verify"), {"token": f"{totp.token():06d}"})
+    response = client.post(reverse("accounts:verify"), {"token": totp_now(device)})
     assert "The code is not valid" in response.content.decode()
-    assert attempt("casey", PASSWORD, ip="203.0.113.77").status_code == 200
+    assert attempt("casey", PASSWORD, ip="198.51.100.9").status_code == 200
     assert AuditEvent.objects.filter(action=Action.OTP_FAILURE).count() == 6
 
 

@@ -99,15 +99,70 @@ def test_cells_that_a_spreadsheet_would_run_are_prefixed(value):
     assert neutralise(value).startswith("'")
 
 
+LEAH_BORN = {"dob_day": "27", "dob_month": "3", "dob_year": "2015"}
+
+
 def test_an_auditor_can_find_a_child_to_review_without_seeing_where_they_live(auditor):
-    child = make_child("Leah", "Harrington", postcode="SE4 1NX")
+    child = make_child("Leah", "Harrington", datetime.date(2015, 3, 27), postcode="SE4 1NX")
     page = signed_in_client(auditor).post(
-        reverse("records:audit_lookup"), {"family_name": "Harrington"}
+        reverse("records:audit_lookup"), {"family_name": "harington", **LEAH_BORN}
     )
     text = page.content.decode()
     assert str(child.public_id) in text
     assert "SE4" not in text
-    assert AuditEvent.objects.get(action=Action.SEARCH).reason == "to review access (audit)"
+    assert "postcode" not in text.lower()  # the form offers no way to search by place
+    event = AuditEvent.objects.get(action=Action.SEARCH)
+    assert event.reason == "to review access (audit)"
+    assert event.details["criteria"]["date_of_birth"] == "2015-03-27"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"postcode": "SE4 1NX"}, "Enter the child&#x27;s family name"),
+        ({"given_name": "Leah", "postcode": "SE4 1NX", "dob_year": "2015"}, "family name"),
+        ({"family_name": "Harrington"}, "full date of birth: day, month and year"),
+        ({"family_name": "Harrington", "dob_year": "2015"}, "full date of birth"),
+        ({"family_name": "Harrington", "age_from": "5", "age_to": "12"}, "full date of birth"),
+        ({"family_name": "  ***  ", **LEAH_BORN}, "in letters"),
+        ({"family_name": "Harrington", **LEAH_BORN, "dob_day": "31", "dob_month": "2"}, "real"),
+        ({**LEAH_BORN, "family_name": "Harrington", "dob_year": "1066"}, "must be between"),
+    ],
+)
+def test_the_finder_needs_a_family_name_and_a_full_date_of_birth(auditor, data, message):
+    child = make_child("Leah", "Harrington", datetime.date(2015, 3, 27), postcode="SE4 1NX")
+    response = signed_in_client(auditor).post(reverse("records:audit_lookup"), data)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "govuk-error-summary" in page and message in page
+    assert str(child.public_id) not in page
+    assert not AuditEvent.objects.filter(action=Action.SEARCH).exists()
+
+
+def test_the_finder_is_rate_limited_like_search(auditor, settings):
+    settings.SEARCH_RATE_LIMIT = "2/h"
+    make_child("Leah", "Harrington", datetime.date(2015, 3, 27))
+    client = signed_in_client(auditor)
+    finder = reverse("records:audit_lookup")
+    for _ in range(2):
+        assert (
+            "Leah Harrington"
+            in client.post(finder, {"family_name": "Harrington", **LEAH_BORN}).content.decode()
+        )
+
+    refused = client.post(finder, {"family_name": "Harrington", **LEAH_BORN})
+
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["Retry-After"]) <= 3600
+    page = refused.content.decode()
+    assert "Too many searches" in page and "2 searches an hour" in page
+    assert "Leah Harrington" not in page
+    assert f'href="{finder}"' in page
+    assert AuditEvent.objects.filter(action=Action.SEARCH).count() == 2
+    denial = AuditEvent.objects.using("audit").get(
+        action=Action.SEARCH_RATE_LIMITED, actor_id=auditor.pk
+    )
+    assert denial.details["path"] == finder
 
 
 def _views(user, children, when=None):
