@@ -212,14 +212,9 @@ def test_every_name_in_the_registry_exists():
             pytest.fail(f"{name} in tests/privacy/registry.py names no module")
 
 
-# ---------------------------------------------------------------- known gaps (other branches)
+# ---------------------------------------------------------------- figures
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 16 item 6 (disclosure control in the figures) is on another branch: "
-    "when it is merged this passes, and the mark must go",
-)
 def test_figures_name_no_sensitive_service_type_to_a_role_that_may_not_see_one(world):
     client = world.web("orgadmin")
     page = client.get(reverse("reports:dashboard")).content.decode()
