@@ -188,8 +188,9 @@ def database_role(database: dict) -> str:
 
 
 # The application serves as DATABASE_URL's role. DATABASE_OWNER_URL names the role that owns
-# the schema: `migrate` connects as it, then grants the serving role only what the application
-# needs (audit/privileges.py; docs/operations.md "Database roles"). Unset, one role does both,
+# the schema: `migrate` connects as it (to DATABASE_URL's database, whatever database the
+# owner's URL names), then grants the serving role only what the application needs
+# (audit/privileges.py; docs/operations.md "Database roles"). Unset, one role does both,
 # except that the private cluster's serving role (bin/devdb url) implies its owner.
 DATABASES = {"default": env_database("DATABASE_URL", _DEFAULT_DATABASE_URL)}
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_childindex")}
@@ -212,8 +213,7 @@ else:
 if DATABASE_OWNER is not None:
     if not DATABASE_SERVING_ROLE:
         raise ImproperlyConfigured("DATABASE_URL must name its role when DATABASE_OWNER_URL is set")
-    if DATABASE_OWNER["NAME"] != DATABASES["default"]["NAME"]:
-        raise ImproperlyConfigured("DATABASE_OWNER_URL must name the database DATABASE_URL names")
+    DATABASE_OWNER["NAME"] = DATABASES["default"]["NAME"]
     if database_role(DATABASE_OWNER) == DATABASE_SERVING_ROLE:
         DATABASE_OWNER = None
 
