@@ -86,6 +86,17 @@ def pytest_collection_modifyitems(items):
             )
 
 
+# The roles' credentials, taken before the setup below switches the test connections.
+SERVING_CREDENTIALS = {
+    key: copy.deepcopy(settings.DATABASES["default"][key]) for key in CREDENTIALS
+}
+OWNER_CREDENTIALS = (
+    {key: copy.deepcopy(settings.DATABASE_OWNER[key]) for key in CREDENTIALS}
+    if settings.DATABASE_OWNER is not None
+    else SERVING_CREDENTIALS
+)
+
+
 def _connect_as(credentials: dict) -> None:
     """Reconnect the test connections ("default" and "audit": one database) with ``credentials``."""
     for alias in ("default", "audit"):
@@ -93,21 +104,15 @@ def _connect_as(credentials: dict) -> None:
         connections[alias].settings_dict.update(copy.deepcopy(credentials))
 
 
-_SERVING: dict = {}
-
-
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     """Create and migrate the test database as the owner role, as `make setup` migrates.
 
     The serving role then holds only what `migrate` grants it (audit/privileges.py), and may
-    not create databases. Without an owner role (one DATABASE_URL for everything), nothing
-    changes.
+    not create databases. Without an owner role (one DATABASE_URL for everything), the one
+    role does everything.
     """
-    default = connections["default"].settings_dict
-    _SERVING.update({key: copy.deepcopy(default[key]) for key in CREDENTIALS})
-    if settings.DATABASE_OWNER is not None:
-        _connect_as({key: settings.DATABASE_OWNER[key] for key in CREDENTIALS})
+    _connect_as(OWNER_CREDENTIALS)
 
 
 @pytest.fixture(scope="session")
@@ -120,11 +125,10 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), connections["default"].cursor() as cursor:
         for statement in execute_as_owner_function_sql(settings.DATABASE_SERVING_ROLE):
             cursor.execute(statement)
-    _connect_as(_SERVING)
+    _connect_as(SERVING_CREDENTIALS)
     yield
     with django_db_blocker.unblock():
-        owner = settings.DATABASE_OWNER
-        _connect_as({key: owner[key] for key in CREDENTIALS} if owner else _SERVING)
+        _connect_as(OWNER_CREDENTIALS)
 
 
 def _empty_the_database_as_owner(self: TransactionTestCase) -> None:
