@@ -54,6 +54,10 @@ def serving_role_grant_statements(*, role: str, tables: set[str]) -> list[str]:
     append_only = [quote_identifier(t) for t in APPEND_ONLY_TABLES if t in tables]
     if append_only:
         statements.append(f"REVOKE UPDATE, DELETE ON {', '.join(append_only)} FROM {grantee}")
+        # Nor through PUBLIC (audit/migrations/0004 revoked it; a later GRANT would undo that).
+        statements.append(
+            f"REVOKE UPDATE, DELETE, TRUNCATE ON {', '.join(append_only)} FROM PUBLIC"
+        )
     read_only = [quote_identifier(t) for t in READ_ONLY_TABLES if t in tables]
     if read_only:
         statements.append(f"REVOKE INSERT, UPDATE, DELETE ON {', '.join(read_only)} FROM {grantee}")

@@ -195,10 +195,13 @@ def test_migrates_grants_take_back_a_stray_privilege_and_restore_a_lost_one():
     role = settings.DATABASE_SERVING_ROLE
     as_owner(f'GRANT UPDATE, TRUNCATE ON audit_auditevent TO "{role}"')
     as_owner(f'REVOKE ALL ON records_child FROM "{role}"')
+    as_owner("GRANT DELETE ON auditlog_logentry TO PUBLIC")
     assert "UPDATE" in privileges_held("audit_auditevent")
+    assert "DELETE" in privileges_held("auditlog_logentry")
     assert privileges_held("records_child") == set()
     tables = {name for (name,) in all_rows("SELECT tablename FROM pg_tables")}
     for statement in serving_role_grant_statements(role=role, tables=tables):
         as_owner(statement)
     assert privileges_held("audit_auditevent") == {"SELECT", "INSERT"}
+    assert privileges_held("auditlog_logentry") == {"SELECT", "INSERT"}
     assert privileges_held("records_child") == {"SELECT", "INSERT", "UPDATE", "DELETE"}
