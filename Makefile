@@ -66,11 +66,12 @@ stop-db:
 setup: deps assets db
 	@$(PY) manage.py migrate --no-input -v 0
 
+# The server gets the serving role's URL only, never the owner's.
 run: setup
 	@DEMO_MODE=true $(PY) manage.py seed_demo
 	@$(PY) manage.py collectstatic --no-input -v 0
 	@DEMO_MODE=true $(PY) manage.py demo_logins --port $(PORT)
-	@DEMO_MODE=true $(VENV)/bin/gunicorn childindex.wsgi:application \
+	@env -u DATABASE_OWNER_URL DEMO_MODE=true $(VENV)/bin/gunicorn childindex.wsgi:application \
 		--bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - --graceful-timeout 20
 
 chromium:
