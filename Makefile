@@ -1,7 +1,9 @@
 # Child Index: two commands for a newcomer.
 #   make run   set everything up and serve the demo on http://127.0.0.1:$(PORT)
 #   make test  set everything up and run the whole test suite (browser tests included)
-# With DATABASE_URL unset, a private PostgreSQL cluster is started under var/.
+# With DATABASE_URL unset, a private PostgreSQL cluster is started under var/: the service,
+# the tests and the drill connect as its serving role (not a superuser, owns nothing), and
+# migrations run as its owner role (docs/operations.md "Database roles").
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -15,6 +17,7 @@ PORT ?= 8000
 ifeq ($(strip $(DATABASE_URL)),)
   LOCAL_DB := 1
   export DATABASE_URL := $(shell bin/devdb url)
+  export DATABASE_OWNER_URL := $(shell bin/devdb owner-url)
 endif
 
 .PHONY: help run test bench drill setup deps db assets chromium lint check-deploy clean stop-db
@@ -63,11 +66,12 @@ stop-db:
 setup: deps assets db
 	@$(PY) manage.py migrate --no-input -v 0
 
+# The server gets the serving role's URL only, never the owner's.
 run: setup
 	@DEMO_MODE=true $(PY) manage.py seed_demo
 	@$(PY) manage.py collectstatic --no-input -v 0
 	@DEMO_MODE=true $(PY) manage.py demo_logins --port $(PORT)
-	@DEMO_MODE=true $(VENV)/bin/gunicorn childindex.wsgi:application \
+	@env -u DATABASE_OWNER_URL DEMO_MODE=true $(VENV)/bin/gunicorn childindex.wsgi:application \
 		--bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - --graceful-timeout 20
 
 chromium:
@@ -88,8 +92,11 @@ test: deps assets db chromium
 # childindex_bench_<N> on the same server and reused; results go to bench/results/ and
 # docs/performance.md. BENCH_ARGS passes options, e.g. BENCH_ARGS=--quick.
 BENCH_CHILDREN ?= 1000000
+# On the private cluster the benchmark loads as its superuser (it switches triggers off to load
+# millions of rows quickly) into databases of its own.
 bench: deps assets db
-	@$(PY) bench/national_bench.py --children $(BENCH_CHILDREN) $(BENCH_ARGS)
+	@$(if $(LOCAL_DB),DATABASE_URL="$$(bin/devdb superuser-url)" DATABASE_OWNER_URL=) \
+		$(PY) bench/national_bench.py --children $(BENCH_CHILDREN) $(BENCH_ARGS)
 
 # Backup and restore drill against throw-away databases on the same server (docs/operations.md).
 drill: deps db

@@ -1,19 +1,24 @@
 #!/usr/bin/env python
 """Backup and restore drill (SECURITY.md 23; docs/operations.md "Restore drill").
 
-On the server of DATABASE_URL (the private cluster under var/ when run by make):
+On the server of DATABASE_URL (the private cluster under var/ when run by make), with the
+roles of the service (docs/operations.md "Database roles"): the owner (DATABASE_OWNER_URL)
+owns the databases and runs migrations and the restore; the application serves as the
+serving role (DATABASE_URL). If the owner's URL is a superuser's, throw-away owner and
+serving roles (not superusers) are made for the drill and acted as with SET ROLE.
 
-1. create a throw-away source database owned by a throw-away application role that is not a
-   superuser (so privileges mean something), migrate it as that role, load the demo borough,
-   write some audit events and seal them into the chain;
+1. create a throw-away source database owned by the owner, migrate it (which grants the
+   serving role), load the demo borough as the serving role, write some audit events and
+   seal them into the chain;
 2. take a full ``pg_dump --format=custom`` with the pg_dump matching the server's version;
-3. create a fresh target database and ``pg_restore`` the dump into it;
+3. create a fresh target database and ``pg_restore`` the dump into it, as the owner;
 4. check that every table holds the same number of rows, that ``verify_audit`` passes on
-   the target with ``--expect-head`` set to the source's head, that UPDATE, DELETE and
-   TRUNCATE on the audit tables are still refused by the triggers (and by privileges for
-   the application role), and that ownership, grants and triggers are the same.
+   the target with ``--expect-head`` set to the source's head, that ownership, grants and
+   triggers are the same, that the serving role still holds only SELECT and INSERT on the
+   audit tables, is refused UPDATE, DELETE and TRUNCATE there and cannot switch the
+   triggers off, and that the triggers refuse even the owner holding every privilege.
 
-It prints a report, drops the throw-away databases and role (also on failure) and exits 1
+It prints a report, drops the throw-away databases and roles (also on failure) and exits 1
 on any mismatch.
 
     make drill        # or: .venv/bin/python bin/restore_drill.py [--children N]
@@ -89,6 +94,42 @@ class Report:
         return [f"{name}: {detail}" for ok, name, detail in self.lines if not ok]
 
 
+@dataclass(frozen=True)
+class Role:
+    """A database role to act as: the URL to sign in with, and a SET ROLE when that differs."""
+
+    url: str
+    name: str
+    set_role: str | None = None
+
+    def conninfo(self, dbname: str) -> str:
+        """A libpq connection string for the PostgreSQL tools and psycopg."""
+        return conninfo(self.url, dbname)
+
+    def connect(self, dbname: str) -> psycopg.Connection:
+        conn = psycopg.connect(self.conninfo(dbname), autocommit=True)
+        if self.set_role:
+            conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(self.set_role)))
+        return conn
+
+    def django_url(self, dbname: str) -> str:
+        """A database URL for manage.py: this role on ``dbname`` (Django runs the SET ROLE)."""
+        return django_url(self.url, dbname, self.set_role)
+
+    def tool_options(self) -> list[str]:
+        return [f"--role={self.set_role}"] if self.set_role else []
+
+
+@dataclass
+class Drill:
+    source: str
+    target: str
+    owner: Role
+    # None when one role both owns and serves (a DATABASE_URL without DATABASE_OWNER_URL).
+    serving: Role | None
+    superuser: bool
+
+
 def django_url(server_url: str, dbname: str, role: str | None) -> str:
     """DATABASE_URL for manage.py: the same server, another database, acting as ``role``."""
     parts = urlsplit(server_url)
@@ -100,7 +141,10 @@ def django_url(server_url: str, dbname: str, role: str | None) -> str:
 
 def conninfo(server_url: str, dbname: str) -> str:
     """A libpq connection string for the PostgreSQL tools and psycopg."""
-    return make_conninfo(server_url, dbname=dbname)
+    parts = urlsplit(server_url)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "assume_role"]
+    plain = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+    return make_conninfo(plain, dbname=dbname)
 
 
 def client_binary(name: str, server_version: int) -> str:
@@ -132,60 +176,89 @@ def run(command: list[str], *, env: dict[str, str] | None = None, check: bool = 
     return result.stdout
 
 
-def manage(url: str, *args: str, check: bool = True) -> str:
-    env = {**os.environ, "DATABASE_URL": url, "DEMO_MODE": "true"}
+def manage(drill: Drill, dbname: str, *args: str, check: bool = True) -> str:
+    """manage.py on ``dbname``, serving as the serving role, with the owner for migrate."""
+    serving = drill.serving or drill.owner
+    env = {
+        **os.environ,
+        "DATABASE_URL": serving.django_url(dbname),
+        "DATABASE_OWNER_URL": drill.owner.django_url(dbname),
+        "DEMO_MODE": "true",
+    }
     return run([sys.executable, str(ROOT / "manage.py"), *args], env=env, check=check)
 
 
-def verify_audit(url: str, *args: str) -> dict:
+def verify_audit(drill: Drill, dbname: str, *args: str) -> dict:
     """verify_audit --json; it prints its result also when it exits 1."""
-    output = manage(url, "verify_audit", "--json", *args, check=False)
+    output = manage(drill, dbname, "verify_audit", "--json", *args, check=False)
     try:
         return json.loads(output.strip().splitlines()[-1])
     except (IndexError, ValueError) as exc:
         raise DrillError(f"verify_audit printed no result: {output!r}") from exc
 
 
+def whoami(url: str) -> tuple[str, bool, int]:
+    """The role ``url`` signs in as, whether it is a superuser, and the server's version."""
+    with psycopg.connect(conninfo(url, "postgres")) as conn:
+        name, superuser = conn.execute(
+            "SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user"
+        ).fetchone()
+        version = conn.execute("SHOW server_version_num").fetchone()[0]
+    return name, superuser, int(version)
+
+
 @contextmanager
-def throwaway(server_url: str, *, out: Callable[[str], None]) -> Iterator[dict[str, str]]:
-    """A source and a target database name and an application role; all dropped at the end."""
+def throwaway(serving_url: str, owner_url: str, *, out: Callable[[str], None]) -> Iterator[Drill]:
+    """A source and a target database owned by the owner; all dropped at the end.
+
+    On a superuser's server, throw-away owner and serving roles that are not superusers (so
+    privileges mean something); otherwise the owner and serving roles of the two URLs.
+    """
     token = secrets.token_hex(4)
-    names = {
-        "source": f"childindex_drill_{token}_source",
-        "target": f"childindex_drill_{token}_target",
-        "role": "",
-    }
-    with psycopg.connect(conninfo(server_url, "postgres"), autocommit=True) as admin:
-        superuser = admin.execute(
-            "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
-        ).fetchone()[0]
-        if superuser:
-            names["role"] = f"childindex_drill_{token}_app"
+    owner_name, superuser, _ = whoami(owner_url)
+    made_roles: list[str] = []
+    if superuser:
+        owner = Role(
+            owner_url, f"childindex_drill_{token}_owner", f"childindex_drill_{token}_owner"
+        )
+        serving: Role | None = Role(
+            owner_url, f"childindex_drill_{token}_app", f"childindex_drill_{token}_app"
+        )
+        made_roles = [owner.name, serving.name]
+    else:
+        owner = Role(owner_url, owner_name)
+        serving_name = whoami(serving_url)[0]
+        serving = Role(serving_url, serving_name) if serving_name != owner_name else None
+    drill = Drill(
+        source=f"childindex_drill_{token}_source",
+        target=f"childindex_drill_{token}_target",
+        owner=owner,
+        serving=serving,
+        superuser=superuser,
+    )
+    with psycopg.connect(conninfo(owner_url, "postgres"), autocommit=True) as admin:
+        for role in made_roles:
             admin.execute(
                 sql.SQL("CREATE ROLE {} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE").format(
-                    sql.Identifier(names["role"])
+                    sql.Identifier(role)
                 )
             )
-        owner = sql.SQL(" OWNER {}").format(sql.Identifier(names["role"])) if superuser else None
         try:
-            for key in ("source", "target"):
+            for name in (drill.source, drill.target):
                 admin.execute(
-                    sql.SQL("CREATE DATABASE {}").format(sql.Identifier(names[key]))
-                    + (owner or sql.SQL(""))
-                )
-            yield names
-        finally:
-            for key in ("source", "target"):
-                admin.execute(
-                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                        sql.Identifier(names[key])
+                    sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                        sql.Identifier(name), sql.Identifier(owner.name)
                     )
                 )
-            if names["role"]:
+            yield drill
+        finally:
+            for name in (drill.source, drill.target):
                 admin.execute(
-                    sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(names["role"]))
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
                 )
-            out("Dropped the throw-away databases" + (" and role." if names["role"] else "."))
+            for role in made_roles:
+                admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+            out("Dropped the throw-away databases" + (" and roles." if made_roles else "."))
 
 
 def row_counts(conn: psycopg.Connection) -> dict[str, int]:
@@ -246,24 +319,41 @@ def triggers(conn: psycopg.Connection) -> set[tuple]:
     )
 
 
-def refusal(conn: psycopg.Connection, statement: sql.Composable, role: str | None) -> str | None:
-    """The error that refused the statement, or None if it went through (rolled back)."""
+def refusal(conn: psycopg.Connection, *statements: sql.Composable) -> str | None:
+    """The error that refused the statements, or None if they went through (rolled back)."""
     try:
         with conn.transaction(force_rollback=True):
-            if role:
-                conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)))
-            conn.execute(statement)
+            for statement in statements:
+                conn.execute(statement)
     except psycopg.Error as exc:
         return str(exc).splitlines()[0]
     return None
 
 
+def check_serving_role(report: Report, owner: psycopg.Connection, role: str) -> None:
+    """The serving role is no superuser, owns no table and is no member of their owner."""
+    superuser, owned, member = owner.execute(
+        "SELECT r.rolsuper,"
+        " (SELECT count(*) FROM pg_class c WHERE c.relowner = r.oid"
+        "  AND c.relnamespace = 'public'::regnamespace),"
+        " pg_has_role(r.oid, (SELECT relowner FROM pg_class"
+        "  WHERE oid = 'audit_auditevent'::regclass), 'USAGE')"
+        " FROM pg_roles r WHERE r.rolname = %s",
+        [role],
+    ).fetchone()
+    report.check(
+        "serving role is no superuser and owns no table",
+        not superuser and owned == 0 and not member,
+        f"superuser {superuser}, owns {owned} table(s), member of the owner {member}",
+    )
+
+
 def check_append_only(
-    report: Report, conn: psycopg.Connection, role: str | None, superuser: bool
+    report: Report, owner: psycopg.Connection, serving: psycopg.Connection | None
 ) -> None:
     for table in AUDIT_TABLES:
         name = sql.Identifier(table)
-        rows = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(name)).fetchone()[0]
+        rows = owner.execute(sql.SQL("SELECT count(*) FROM {}").format(name)).fetchone()[0]
         # Row triggers fire only for rows: an empty table would prove nothing.
         report.check(f"{table} has rows to attack", rows > 0, f"{rows} row(s)")
         statements = {
@@ -271,62 +361,66 @@ def check_append_only(
             "DELETE": sql.SQL("DELETE FROM {}").format(name),
             "TRUNCATE": sql.SQL("TRUNCATE {} CASCADE").format(name),
         }
+        # Even the owner, having given itself back every privilege, meets the trigger.
+        take_back = sql.SQL("GRANT UPDATE, DELETE, TRUNCATE ON {} TO CURRENT_USER").format(name)
         for verb, statement in statements.items():
-            if superuser:
-                # A superuser passes every privilege check: only the trigger can stop it.
-                error = refusal(conn, statement, None)
+            error = refusal(owner, take_back, statement)
+            report.check(
+                f"{verb} on {table} refused by the trigger",
+                error is not None and "append-only" in error,
+                error or "the statement went through",
+            )
+            if serving is not None:
+                error = refusal(serving, statement)
                 report.check(
-                    f"{verb} on {table} refused by the trigger",
-                    error is not None and "append-only" in error,
+                    f"{verb} on {table} refused for the serving role",
+                    error is not None and "permission denied" in error,
                     error or "the statement went through",
                 )
-            if role:
-                error = refusal(conn, statement, role)
-                report.check(
-                    f"{verb} on {table} refused for the application role",
-                    error is not None,
-                    error or "the statement went through",
-                )
+        if serving is not None:
+            error = refusal(serving, sql.SQL("ALTER TABLE {} DISABLE TRIGGER ALL").format(name))
+            report.check(
+                f"the serving role cannot switch off the triggers on {table}",
+                error is not None and "must be owner" in error,
+                error or "the statement went through",
+            )
 
 
 def run_drill(
-    server_url: str,
+    serving_url: str,
+    owner_url: str | None = None,
     *,
     children: int = 2000,
     out: Callable[[str], None] = print,
     after_restore: Callable[[str, str | None], None] | None = None,
 ) -> Report:
-    """Run the whole drill against the server of ``server_url``; return the report.
+    """Run the whole drill on the server of the two URLs; return the report.
 
-    ``after_restore`` is called with the target's connection string and the application role
-    before the checks (the tests use it to damage a restore and see the drill notice).
+    ``owner_url`` defaults to ``serving_url`` (one role for both). ``after_restore`` is
+    called with the target's connection string (as the owner, or the superuser) and the
+    serving role before the checks (the tests use it to damage a restore and see the drill
+    notice).
     """
     report = Report(out=out)
-    with psycopg.connect(conninfo(server_url, "postgres"), autocommit=True) as admin:
-        version = admin.execute("SHOW server_version_num").fetchone()[0]
-        superuser = admin.execute(
-            "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
-        ).fetchone()[0]
-    pg_dump = client_binary("pg_dump", int(version))
-    pg_restore = client_binary("pg_restore", int(version))
+    owner_url = owner_url or serving_url
+    version = whoami(owner_url)[2]
+    pg_dump = client_binary("pg_dump", version)
+    pg_restore = client_binary("pg_restore", version)
     out(f"Server: PostgreSQL {version}; {pg_dump}")
 
-    with throwaway(server_url, out=out) as names, tempfile.TemporaryDirectory() as tmp:
-        role = names["role"] or None
-        source_url = django_url(server_url, names["source"], role)
-        target_url = django_url(server_url, names["target"], role)
-        source, target = (
-            conninfo(server_url, names["source"]),
-            conninfo(server_url, names["target"]),
+    with throwaway(serving_url, owner_url, out=out) as drill, tempfile.TemporaryDirectory() as tmp:
+        owner, serving = drill.owner, drill.serving
+        out(
+            f"Source {drill.source}, target {drill.target}, owner {owner.name},"
+            f" serving role {serving.name if serving else owner.name}"
         )
-        out(f"Source {names['source']}, target {names['target']}, application role {role}")
 
-        manage(source_url, "migrate", "--no-input", "-v", "0")
-        manage(source_url, "seed_demo", "--children", str(children))
-        manage(source_url, "shell", "-c", WRITE_EVENTS)
+        manage(drill, drill.source, "migrate", "--no-input", "-v", "0")
+        manage(drill, drill.source, "seed_demo", "--children", str(children))
+        manage(drill, drill.source, "shell", "-c", WRITE_EVENTS)
         time.sleep(SEAL_SETTLE_SECONDS)
-        manage(source_url, "seal_audit")
-        source_audit = verify_audit(source_url, "--no-seal")
+        manage(drill, drill.source, "seal_audit")
+        source_audit = verify_audit(drill, drill.source, "--no-seal")
         head = f"{source_audit['head']['position']}:{source_audit['head']['hash']}"
         report.check(
             "source audit chain verifies",
@@ -335,14 +429,20 @@ def run_drill(
         )
 
         dump = Path(tmp) / "childindex.dump"
-        run([pg_dump, "--format=custom", f"--file={dump}", f"--dbname={source}"])
+        run(
+            [pg_dump, "--format=custom", f"--file={dump}", *owner.tool_options()]
+            + [f"--dbname={owner.conninfo(drill.source)}"]
+        )
         out(f"Dumped the source: {dump.stat().st_size:,} bytes")
-        run([pg_restore, "--exit-on-error", f"--dbname={target}", str(dump)])
-        out("Restored into the target")
+        run(
+            [pg_restore, "--exit-on-error", *owner.tool_options()]
+            + [f"--dbname={owner.conninfo(drill.target)}", str(dump)]
+        )
+        out(f"Restored into the target as {owner.name}")
         if after_restore is not None:
-            after_restore(target, role)
+            after_restore(owner.conninfo(drill.target), serving.name if serving else None)
 
-        with psycopg.connect(source) as src, psycopg.connect(target) as tgt:
+        with owner.connect(drill.source) as src, owner.connect(drill.target) as tgt:
             src_counts, tgt_counts = row_counts(src), row_counts(tgt)
             differing = sorted(
                 f"{table} {src_counts.get(table)} -> {tgt_counts.get(table)}"
@@ -373,25 +473,28 @@ def run_drill(
                 src_grants == tgt_grants,
                 _difference(src_grants, tgt_grants) or f"{len(src_grants)} grant(s)",
             )
-            if role:
-                src_priv, tgt_priv = role_privileges(src, role), role_privileges(tgt, role)
+            if serving is not None:
+                src_priv = role_privileges(src, serving.name)
+                tgt_priv = role_privileges(tgt, serving.name)
                 wrong = sorted(
                     f"{privilege} on {table}"
                     for (table, privilege), held in tgt_priv.items()
                     if held != (privilege not in REFUSED)
                 )
                 report.check(
-                    "application role privileges on the audit tables as before",
+                    "serving role privileges on the audit tables as before",
                     src_priv == tgt_priv and not wrong,
                     ("unexpected: " + ", ".join(wrong))
                     if wrong
                     else "SELECT, INSERT only; UPDATE, DELETE, TRUNCATE revoked",
                 )
-            tgt.rollback()
-            tgt.autocommit = True
-            check_append_only(report, tgt, role, superuser)
+                check_serving_role(report, tgt, serving.name)
+                with serving.connect(drill.target) as as_serving:
+                    check_append_only(report, tgt, as_serving)
+            else:
+                check_append_only(report, tgt, None)
 
-        target_audit = verify_audit(target_url, "--no-seal", "--expect-head", head)
+        target_audit = verify_audit(drill, drill.target, "--no-seal", "--expect-head", head)
         target_head = f"{target_audit['head']['position']}:{target_audit['head']['hash']}"
         report.check(
             "verify_audit --expect-head passes on the target",
@@ -415,9 +518,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--children", type=int, default=2000, help="demo children to create")
     args = parser.parse_args()
-    server_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    serving_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    owner_url = os.environ.get("DATABASE_OWNER_URL") or serving_url
     try:
-        report = run_drill(server_url, children=args.children)
+        report = run_drill(serving_url, owner_url, children=args.children)
     except (DrillError, psycopg.Error) as exc:
         print(f"FAIL  the drill could not complete: {exc}", file=sys.stderr)
         return 1

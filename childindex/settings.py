@@ -161,26 +161,61 @@ TEMPLATES = [
 ]
 
 _DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/childindex"
-try:
-    DATABASES = {
-        "default": dj_database_url.parse(
-            os.environ.get("DATABASE_URL", _DEFAULT_DATABASE_URL),
+
+
+def env_database(name: str, default: str) -> dict:
+    """A PostgreSQL connection from a database URL in the environment variable ``name``."""
+    try:
+        database = dj_database_url.parse(
+            os.environ.get(name) or default,
             conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
             conn_health_checks=True,
         )
-    }
-except ValueError as exc:
-    raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
-if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-    raise ImproperlyConfigured(
-        "Child Index runs on PostgreSQL only: DATABASE_URL must be postgresql://"
-    )
-DATABASES["default"].setdefault("OPTIONS", {})
-DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} is not a valid database URL: {exc}") from exc
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            f"Child Index runs on PostgreSQL only: {name} must be postgresql://"
+        )
+    database.setdefault("OPTIONS", {})
+    database["OPTIONS"].setdefault("connect_timeout", 5)
+    return database
+
+
+def database_role(database: dict) -> str:
+    """The role a connection acts as: its SET ROLE (``?assume_role=``) or its user."""
+    return database["OPTIONS"].get("assume_role") or database["USER"]
+
+
+# The application serves as DATABASE_URL's role. DATABASE_OWNER_URL names the role that owns
+# the schema: `migrate` connects as it (to DATABASE_URL's database, whatever database the
+# owner's URL names), then grants the serving role only what the application needs
+# (audit/privileges.py; docs/operations.md "Database roles"). Unset, one role does both,
+# except that the private cluster's serving role (bin/devdb url) implies its owner.
+DATABASES = {"default": env_database("DATABASE_URL", _DEFAULT_DATABASE_URL)}
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_childindex")}
 # A second connection to the same database, used only to record denied requests:
 # its events commit on their own, so they survive the rollback of the request.
 DATABASES["audit"] = {**DATABASES["default"], "OPTIONS": {**DATABASES["default"]["OPTIONS"]}}
+DATABASE_SERVING_ROLE = database_role(DATABASES["default"])
+if os.environ.get("DATABASE_OWNER_URL"):
+    DATABASE_OWNER: dict | None = env_database("DATABASE_OWNER_URL", "")
+elif DATABASES["default"]["OPTIONS"].get("host") == str(BASE_DIR / "var" / "run") and (
+    DATABASE_SERVING_ROLE == "childindex_app"
+):
+    DATABASE_OWNER = {
+        **DATABASES["default"],
+        "USER": "childindex_owner",
+        "OPTIONS": {**DATABASES["default"]["OPTIONS"]},
+    }
+else:
+    DATABASE_OWNER = None
+if DATABASE_OWNER is not None:
+    if not DATABASE_SERVING_ROLE:
+        raise ImproperlyConfigured("DATABASE_URL must name its role when DATABASE_OWNER_URL is set")
+    DATABASE_OWNER["NAME"] = DATABASES["default"]["NAME"]
+    if database_role(DATABASE_OWNER) == DATABASE_SERVING_ROLE:
+        DATABASE_OWNER = None
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"

@@ -1,8 +1,16 @@
+import copy
+
 import pytest
+from django.conf import settings
 from django.core.cache import caches
+from django.core.management.color import no_style
+from django.core.management.sql import emit_post_migrate_signal, sql_flush
 from django.db import connections
+from django.test import TransactionTestCase
 
 from accounts.roles import Role
+from audit.privileges import CREDENTIALS
+from tests.database import execute_as_owner_function_sql, forced
 from tests.factories import make_organisation, make_user
 
 
@@ -78,33 +86,66 @@ def pytest_collection_modifyitems(items):
             )
 
 
-@pytest.fixture(autouse=True)
-def _audit_tables_can_be_flushed(request):
-    """Let Django's test flush empty the append-only audit tables after transactional tests.
+# The roles' credentials, taken before the setup below switches the test connections.
+SERVING_CREDENTIALS = {
+    key: copy.deepcopy(settings.DATABASES["default"][key]) for key in CREDENTIALS
+}
+OWNER_CREDENTIALS = (
+    {key: copy.deepcopy(settings.DATABASE_OWNER[key]) for key in CREDENTIALS}
+    if settings.DATABASE_OWNER is not None
+    else SERVING_CREDENTIALS
+)
 
-    The audit triggers refuse TRUNCATE for every session. Only a superuser can set
-    session_replication_role = replica, which disables them; the test run's role is one
-    (the private cluster's owner, or the server's postgres user). Each test starts with
-    the triggers on again.
-    """
-    marker = request.node.get_closest_marker("django_db")
-    if marker is None:
-        yield
-        return
-    request.getfixturevalue("_django_db_helper")
+
+def _connect_as(credentials: dict) -> None:
+    """Reconnect the test connections ("default" and "audit": one database) with ``credentials``."""
     for alias in ("default", "audit"):
-        with connections[alias].cursor() as cursor:
-            cursor.execute("SET session_replication_role = origin")
-    yield
-    if marker.kwargs.get("transaction"):
-        for alias in ("default", "audit"):
-            with connections[alias].cursor() as cursor:
-                cursor.execute("SET session_replication_role = replica")
+        connections[alias].close()
+        connections[alias].settings_dict.update(copy.deepcopy(credentials))
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Create and migrate the test database as the owner role, as `make setup` migrates.
+
+    The serving role then holds only what `migrate` grants it (audit/privileges.py), and may
+    not create databases. Without an owner role (one DATABASE_URL for everything), the one
+    role does everything.
+    """
+    _connect_as(OWNER_CREDENTIALS)
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """Close the second ("audit") connection before the test database is dropped."""
+    """The tests run as the serving role; the owner drops the test database at the end.
+
+    Before switching, the owner adds tests/database.py's ``test_execute_as_owner`` to the
+    test database (and to no other).
+    """
+    with django_db_blocker.unblock(), connections["default"].cursor() as cursor:
+        for statement in execute_as_owner_function_sql(settings.DATABASE_SERVING_ROLE):
+            cursor.execute(statement)
+    _connect_as(SERVING_CREDENTIALS)
     yield
     with django_db_blocker.unblock():
-        connections["audit"].close()
+        _connect_as(OWNER_CREDENTIALS)
+
+
+def _empty_the_database_as_owner(self: TransactionTestCase) -> None:
+    """After a transactional test, empty every table as the owner (replaces Django's flush).
+
+    Django's flush is a TRUNCATE as the test's role; the serving role may not TRUNCATE, and
+    the append-only tables refuse it to everyone while their triggers are on. The owner does
+    it in one transaction with the triggers off (tests/database.py), no superuser needed.
+    """
+    for statement in sql_flush(no_style(), connections["default"], reset_sequences=False):
+        forced(statement)
+    if self.available_apps is None and not self.serialized_rollback:
+        emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _transactional_tests_emptied_by_the_owner():
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(TransactionTestCase, "_fixture_teardown", _empty_the_database_as_owner)
+        yield

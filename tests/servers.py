@@ -72,18 +72,24 @@ def free_port() -> int:
 
 def database_url_of_test_database() -> str:
     """A DATABASE_URL for the test database pytest-django created (call inside a db test)."""
-    params = connection.settings_dict
+    return database_url(connection.settings_dict, connection.settings_dict["NAME"])
+
+
+def database_url(params: dict, dbname: str) -> str:
+    """A database URL for Django settings ``params`` (their role and server) and ``dbname``."""
     credentials = quote(params["USER"] or "", safe="")
     if params.get("PASSWORD"):
         credentials += ":" + quote(params["PASSWORD"], safe="")
     options = params.get("OPTIONS", {})
     host = params.get("HOST") or options.get("host") or ""
     port = str(params.get("PORT") or options.get("port") or "")
-    name = quote(params["NAME"], safe="")
+    name = quote(dbname, safe="")
+    role = {"assume_role": options["assume_role"]} if options.get("assume_role") else {}
     if host.startswith("/"):
-        query = {"host": host, **({"port": port} if port else {})}
+        query = {"host": host, **({"port": port} if port else {}), **role}
         return f"postgresql://{credentials}@/{name}?{urlencode(query)}"
-    return f"postgresql://{credentials}@{host}{':' + port if port else ''}/{name}"
+    suffix = f"?{urlencode(role)}" if role else ""
+    return f"postgresql://{credentials}@{host}{':' + port if port else ''}/{name}{suffix}"
 
 
 @contextmanager

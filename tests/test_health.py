@@ -1,24 +1,16 @@
 """Liveness and readiness: public, JSON, and readiness checks what taking traffic needs."""
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from audit.chain import seal_pending
 from audit.models import Action, AuditSeal
 from audit.services import audit_event_record
 from childindex import health
+from tests.database import as_owner, forced
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
-
-
-def forced(sql: str, params: list | None = None) -> None:
-    """What a superuser could do with the audit triggers switched off."""
-    with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")
-        cursor.execute(sql, params or [])
-        cursor.execute("SET session_replication_role = origin")
 
 
 def sealed_events(count: int) -> None:
@@ -74,11 +66,10 @@ def test_readiness_fails_when_the_head_seal_is_removed():
 
 def test_readiness_fails_while_a_migration_is_unapplied(monkeypatch):
     monkeypatch.setattr(health, "_migrations_applied", False)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "DELETE FROM django_migrations WHERE id ="
-            " (SELECT max(id) FROM django_migrations WHERE app = 'records')"
-        )
+    as_owner(
+        "DELETE FROM django_migrations WHERE id ="
+        " (SELECT max(id) FROM django_migrations WHERE app = 'records')"
+    )
     response = Client().get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["migrations"] == "pending"

@@ -2,23 +2,28 @@
 it passes on a faithful restore and notices a restore that lost rows, triggers or grants."""
 
 import importlib.util
-import os
 from pathlib import Path
 
 import psycopg
 import pytest
+from django.conf import settings
 from psycopg import sql
+
+from tests.database import roles_are_split
+from tests.servers import database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = importlib.util.spec_from_file_location("restore_drill", ROOT / "bin" / "restore_drill.py")
 drill = importlib.util.module_from_spec(SPEC)
 SPEC.loader.exec_module(drill)
 
-SERVER_URL = os.environ.get("DATABASE_URL") or drill.DEFAULT_DATABASE_URL
+# The roles the tests run as (tests/conftest.py): the serving role, and the owner if any.
+SERVING_URL = database_url(settings.DATABASES["default"], "postgres")
+OWNER_URL = database_url(settings.DATABASE_OWNER or settings.DATABASES["default"], "postgres")
 
 
 def drill_databases() -> list[str]:
-    with psycopg.connect(drill.conninfo(SERVER_URL, "postgres")) as conn:
+    with psycopg.connect(drill.conninfo(OWNER_URL, "postgres")) as conn:
         rows = conn.execute(
             "SELECT datname FROM pg_database WHERE datname LIKE 'childindex\\_drill\\_%'"
         ).fetchall()
@@ -34,7 +39,7 @@ def no_leftovers():
 
 def test_a_faithful_restore_passes_every_check(no_leftovers):
     lines: list[str] = []
-    report = drill.run_drill(SERVER_URL, children=50, out=lines.append)
+    report = drill.run_drill(SERVING_URL, OWNER_URL, children=50, out=lines.append)
     assert report.ok, report.failures
     passed = {name for ok, name, _ in report.lines if ok}
     assert {
@@ -49,23 +54,38 @@ def test_a_faithful_restore_passes_every_check(no_leftovers):
         "verify_audit --expect-head passes on the target",
     } <= passed
     assert any(line.startswith("Dropped the throw-away databases") for line in lines)
+    if roles_are_split():
+        assert {
+            "serving role privileges on the audit tables as before",
+            "serving role is no superuser and owns no table",
+            "UPDATE on audit_auditevent refused for the serving role",
+            "TRUNCATE on auditlog_logentry refused for the serving role",
+            "the serving role cannot switch off the triggers on audit_auditevent",
+        } <= passed
 
 
 def test_a_restore_that_lost_an_event_a_trigger_and_a_revoke_fails(no_leftovers):
     def damage(target: str, role: str | None) -> None:
+        # What the owner can do (no superuser needed): switch a trigger off, take back a
+        # privilege, delete; drop a trigger; grant the serving role more.
         with psycopg.connect(target, autocommit=True) as conn:
-            conn.execute("SET session_replication_role = replica")
-            conn.execute(
-                "DELETE FROM audit_auditevent WHERE id = (SELECT max(id) FROM audit_auditevent)"
-            )
-            conn.execute("SET session_replication_role = origin")
+            with conn.transaction():
+                conn.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")
+                conn.execute("GRANT DELETE ON audit_auditevent TO CURRENT_USER")
+                conn.execute(
+                    "DELETE FROM audit_auditevent WHERE id = (SELECT max(id) FROM audit_auditevent)"
+                )
+                conn.execute("REVOKE DELETE ON audit_auditevent FROM CURRENT_USER")
+                conn.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER USER")
             conn.execute("DROP TRIGGER audit_auditblock_no_update_delete ON audit_auditblock")
             if role:
                 conn.execute(
                     sql.SQL("GRANT UPDATE ON audit_auditseal TO {}").format(sql.Identifier(role))
                 )
 
-    report = drill.run_drill(SERVER_URL, children=50, out=lambda line: None, after_restore=damage)
+    report = drill.run_drill(
+        SERVING_URL, OWNER_URL, children=50, out=lambda line: None, after_restore=damage
+    )
     assert not report.ok
     failed = {name for ok, name, _ in report.lines if not ok}
     assert {
@@ -75,8 +95,8 @@ def test_a_restore_that_lost_an_event_a_trigger_and_a_revoke_fails(no_leftovers)
         "DELETE on audit_auditblock refused by the trigger",
         "verify_audit --expect-head passes on the target",
     } <= failed
-    if any("application role" in name for _, name, _ in report.lines):
+    if any("serving role" in name for _, name, _ in report.lines):
         assert {
             "owners and grants identical on every table and sequence",
-            "application role privileges on the audit tables as before",
+            "serving role privileges on the audit tables as before",
         } <= failed

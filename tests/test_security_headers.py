@@ -11,13 +11,13 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from accounts.lifecycle import activation_code_issue
 from accounts.models import AccountStatus
 from accounts.roles import Role
+from tests.database import as_owner
 from tests.factories import (
     PASSWORD,
     make_child,
@@ -131,23 +131,19 @@ def test_server_error_in_the_service_style_without_a_trace(practitioner_client):
     child = make_child()
     url = reverse("records:child", args=[child.public_id])
     practitioner_client.post(url, {"reason": "coordination"})
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
+    as_owner(
+        """
             CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS
             $$ BEGIN RAISE EXCEPTION 'audit unavailable'; END $$;
             CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_auditevent
             FOR EACH ROW EXECUTE FUNCTION refuse_audit();
             """
-        )
+    )
     practitioner_client.raise_request_exception = False
     try:
         response = practitioner_client.get(url)
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "DROP TRIGGER refuse_audit ON audit_auditevent; DROP FUNCTION refuse_audit();"
-            )
+        as_owner("DROP TRIGGER refuse_audit ON audit_auditevent; DROP FUNCTION refuse_audit();")
     assert response.status_code == 500
     page = response.content.decode()
     assert "Sorry, there is a problem with the service" in page

@@ -1,12 +1,12 @@
 """Audit events: who, from where, in which request; and no data without its event."""
 
 import pytest
-from django.db import connection
 from django.test import RequestFactory
 from django.urls import reverse
 
 from audit.models import Action, AuditEvent
 from audit.services import audit_event_record, client_ip
+from tests.database import as_owner
 from tests.factories import make_child, make_involvement, make_user, signed_in_client
 
 pytestmark = pytest.mark.django_db
@@ -43,23 +43,19 @@ def test_no_record_is_shown_if_its_view_cannot_be_audited(practitioner):
     client = signed_in_client(practitioner)
     url = reverse("records:child", args=[child.public_id])
     client.post(url, {"reason": "coordination"})
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
+    as_owner(
+        """
             CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS
             $$ BEGIN RAISE EXCEPTION 'audit unavailable'; END $$;
             CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_auditevent
             FOR EACH ROW EXECUTE FUNCTION refuse_audit();
             """
-        )
+    )
     client.raise_request_exception = False
     try:
         response = client.get(url)
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "DROP TRIGGER refuse_audit ON audit_auditevent; DROP FUNCTION refuse_audit();"
-            )
+        as_owner("DROP TRIGGER refuse_audit ON audit_auditevent; DROP FUNCTION refuse_audit();")
     assert response.status_code == 500
     page = response.content.decode()
     assert "07700 900456" not in page and "Dana Social" not in page
@@ -70,23 +66,19 @@ def test_no_record_is_shown_if_its_view_cannot_be_audited(practitioner):
 def test_no_search_result_is_shown_if_the_search_cannot_be_audited(practitioner):
     make_child("Catherine", "Whitfield")
     client = signed_in_client(practitioner)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
+    as_owner(
+        """
             CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS
             $$ BEGIN RAISE EXCEPTION 'audit unavailable'; END $$;
             CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_auditevent
             FOR EACH ROW EXECUTE FUNCTION refuse_audit();
             """
-        )
+    )
     client.raise_request_exception = False
     try:
         response = client.post(reverse("records:search"), {"family_name": "Whitfield"})
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "DROP TRIGGER refuse_audit ON audit_auditevent; DROP FUNCTION refuse_audit();"
-            )
+        as_owner("DROP TRIGGER refuse_audit ON audit_auditevent; DROP FUNCTION refuse_audit();")
     assert response.status_code == 500
     page = response.content.decode()
     assert "Sorry, there is a problem with the service" in page

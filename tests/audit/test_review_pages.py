@@ -5,7 +5,6 @@ import datetime
 import io
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,6 +13,7 @@ from audit.alerts import findings
 from audit.models import Action, AuditEvent
 from audit.services import audit_event_record
 from audit.views import neutralise
+from tests.database import forced
 from tests.factories import make_child, make_user, signed_in_client
 
 pytestmark = pytest.mark.django_db
@@ -195,10 +195,7 @@ def test_the_misuse_report_finds_planted_cases_and_not_a_normal_user(settings):
     noon = timezone.now().astimezone(datetime.UTC).replace(hour=12)
     while noon.weekday() >= 5:
         noon -= datetime.timedelta(days=1)
-    with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")
-        cursor.execute("UPDATE audit_auditevent SET occurred_at = %s", [noon])
-        cursor.execute("SET session_replication_role = origin")
+    forced("UPDATE audit_auditevent SET occurred_at = %s", [noon])
 
     found = {(f.username, f.rule) for f in findings(days=2, now=noon + datetime.timedelta(hours=1))}
 
@@ -212,10 +209,7 @@ def test_out_of_hours_activity_is_reported():
     user = make_user("nightowl")
     audit_event_record(action=Action.SEARCH, actor=user)
     night = datetime.datetime(2026, 11, 24, 2, 30, tzinfo=datetime.UTC)
-    with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")
-        cursor.execute("UPDATE audit_auditevent SET occurred_at = %s", [night])
-        cursor.execute("SET session_replication_role = origin")
+    forced("UPDATE audit_auditevent SET occurred_at = %s", [night])
     found = findings(days=1, now=night + datetime.timedelta(hours=1))
     assert [(f.username, f.rule) for f in found] == [("nightowl", "out_of_hours")]
 
