@@ -11,7 +11,11 @@ On the server of DATABASE_URL (the private cluster under var/ when run by make):
 4. check that every table holds the same number of rows, that ``verify_audit`` passes on
    the target with ``--expect-head`` set to the source's head, that UPDATE, DELETE and
    TRUNCATE on the audit tables are still refused by the triggers (and by privileges for
-   the application role), and that ownership, grants and triggers are the same.
+   the application role), and that ownership, grants and triggers are the same;
+5. seal more events on the source, so the audit witness (a file outside the database, shared
+   by source and target as by a service and its restored database) is ahead of the backup,
+   and check that ``verify_audit`` refuses the restored target until it is told, with
+   ``--restored-from-backup``, which then counts what the restore lost.
 
 It prints a report, drops the throw-away databases and role (also on failure) and exits 1
 on any mismatch.
@@ -132,14 +136,16 @@ def run(command: list[str], *, env: dict[str, str] | None = None, check: bool = 
     return result.stdout
 
 
-def manage(url: str, *args: str, check: bool = True) -> str:
+def manage(url: str, *args: str, check: bool = True, witness: Path | None = None) -> str:
     env = {**os.environ, "DATABASE_URL": url, "DEMO_MODE": "true"}
+    if witness is not None:
+        env["AUDIT_WITNESS_PATH"] = str(witness)
     return run([sys.executable, str(ROOT / "manage.py"), *args], env=env, check=check)
 
 
-def verify_audit(url: str, *args: str) -> dict:
+def verify_audit(url: str, *args: str, witness: Path | None = None) -> dict:
     """verify_audit --json; it prints its result also when it exits 1."""
-    output = manage(url, "verify_audit", "--json", *args, check=False)
+    output = manage(url, "verify_audit", "--json", *args, check=False, witness=witness)
     try:
         return json.loads(output.strip().splitlines()[-1])
     except (IndexError, ValueError) as exc:
@@ -320,13 +326,15 @@ def run_drill(
             conninfo(server_url, names["target"]),
         )
         out(f"Source {names['source']}, target {names['target']}, application role {role}")
+        # The audit witness lives outside the database: the restored target meets the same file.
+        witness = Path(tmp) / "audit-witness.jsonl"
 
         manage(source_url, "migrate", "--no-input", "-v", "0")
         manage(source_url, "seed_demo", "--children", str(children))
         manage(source_url, "shell", "-c", WRITE_EVENTS)
         time.sleep(SEAL_SETTLE_SECONDS)
-        manage(source_url, "seal_audit")
-        source_audit = verify_audit(source_url, "--no-seal")
+        manage(source_url, "seal_audit", witness=witness)
+        source_audit = verify_audit(source_url, "--no-seal", witness=witness)
         head = f"{source_audit['head']['position']}:{source_audit['head']['hash']}"
         report.check(
             "source audit chain verifies",
@@ -391,7 +399,7 @@ def run_drill(
             tgt.autocommit = True
             check_append_only(report, tgt, role, superuser)
 
-        target_audit = verify_audit(target_url, "--no-seal", "--expect-head", head)
+        target_audit = verify_audit(target_url, "--no-seal", "--expect-head", head, witness=witness)
         target_head = f"{target_audit['head']['position']}:{target_audit['head']['hash']}"
         report.check(
             "verify_audit --expect-head passes on the target",
@@ -399,7 +407,32 @@ def run_drill(
             f"head {target_head}"
             + "".join(f"; {p['kind']}: {p['detail']}" for p in target_audit["problems"]),
         )
+        check_restore_behind_witness(report, source_url, target_url, witness)
     return report
+
+
+def check_restore_behind_witness(
+    report: Report, source_url: str, target_url: str, witness: Path
+) -> None:
+    """The source seals more after the backup: the witness is now ahead of the restored target,
+    which verify_audit must refuse until told it is a restore, and then count what was lost."""
+    manage(source_url, "shell", "-c", WRITE_EVENTS)
+    time.sleep(SEAL_SETTLE_SECONDS)
+    manage(source_url, "seal_audit", witness=witness)
+    refused = verify_audit(target_url, "--no-seal", witness=witness)
+    report.check(
+        "verify_audit refuses a restore behind the audit witness",
+        not refused["ok"] and any(p["kind"] == "truncated" for p in refused["problems"]),
+        "; ".join(f"{p['kind']}: {p['detail']}" for p in refused["problems"])[:300] or "it passed",
+    )
+    accepted = verify_audit(target_url, "--restored-from-backup", witness=witness)
+    lost = accepted["witness"]
+    report.check(
+        "verify_audit --restored-from-backup accepts it and counts what the restore lost",
+        accepted["ok"] and lost["missing_events"] > 0,
+        f"{lost['missing_blocks']} block(s), {lost['missing_events']} sealed event(s) lost"
+        + "".join(f"; {p['kind']}: {p['detail']}" for p in accepted["problems"]),
+    )
 
 
 def _difference(source: set, target: set) -> str:

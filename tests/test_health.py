@@ -13,6 +13,12 @@ from tests.factories import make_user
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def audit_witness(settings, tmp_path):
+    """Each test's audit chain has its own witness (tests/audit/conftest.py says why)."""
+    settings.AUDIT_WITNESS_PATH = str(tmp_path / "audit-witness.jsonl")
+
+
 def forced(sql: str, params: list | None = None) -> None:
     """What a superuser could do with the audit triggers switched off."""
     with connection.cursor() as cursor:
