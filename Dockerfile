@@ -1,7 +1,8 @@
 # Child Index: production image (gunicorn + whitenoise, non-root).
 # Build:  docker build -t childindex .
 # Run:    docker run -e DATABASE_URL=... -e SECRET_KEY=... -e HTTPS=true \
-#           -e ALLOWED_HOSTS=childindex.example -p 8000:8000 childindex
+#           -e AUDIT_SEAL_KEY=id:secret -e AUDIT_WITNESS_PATH=/witness/childindex.jsonl \
+#           -v /srv/audit-witness:/witness -e ALLOWED_HOSTS=childindex.example -p 8000:8000 childindex
 
 FROM node:20-bookworm-slim AS assets
 WORKDIR /build

@@ -109,6 +109,8 @@ lint: deps
 
 check-deploy: deps
 	@HTTPS=true DEBUG=false SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+		AUDIT_SEAL_KEY="check:$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))')" \
+		AUDIT_WITNESS_PATH=var/audit-witness/check-deploy.jsonl \
 		ALLOWED_HOSTS=childindex.example $(PY) manage.py check --deploy --fail-level WARNING
 
 clean:

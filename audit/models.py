@@ -40,6 +40,7 @@ class Action(models.TextChoices):
     BACKUP_CODES_ISSUE = "backup_codes.issue", "Created backup codes"
     EXPIRY_WARNING = "expiry.warning", "Warned of expiring access"
     AUDIT_REVIEW = "audit.review", "Reviewed the audit trail"
+    AUDIT_RESTORE = "audit.restore", "Accepted an audit chain restored from a backup"
     EXPORT = "export", "Exported data"
     BREAK_GLASS = "record.break_glass", "Broke the glass on a shielded record"
     INVOLVEMENT_RECORD = "involvement.record", "Recorded an involvement"
@@ -122,12 +123,20 @@ class AuditEvent(models.Model):
 
 
 class AuditBlock(models.Model):
-    """One run of the sealer: the events it chained and the chain head after them."""
+    """One run of the sealer: the events it chained and the chain head after them.
+
+    ``mac`` is HMAC-SHA256 of the positions and the head under the key named ``key_id``, a
+    secret held outside the database (audit/keys.py). Blocks sealed before keys existed have
+    neither ("unkeyed legacy"): they verify by their hashes, and by the first keyed block
+    after them, whose head chains through them; no unkeyed block may follow a keyed one.
+    """
 
     sealed_at = models.DateTimeField(db_default=Now())
     first_position = models.BigIntegerField()
     last_position = models.BigIntegerField()
     head_hash = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=32, blank=True, default="")
+    mac = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["id"]

@@ -38,6 +38,10 @@ def _use_bench_database() -> str:
         r"/[^/?]*(\?|$)", f"/{name}\\1", url.split("://", 1)[1], count=1
     )
     os.environ["DATABASE_URL"] = url.split("://", 1)[0] + "://" + os.environ["DATABASE_URL"]
+    # A new database needs a new audit witness (the sealer writes every block's head to it).
+    witness = ROOT / "var" / "audit-witness" / f"{name}.jsonl"
+    witness.unlink(missing_ok=True)
+    os.environ["AUDIT_WITNESS_PATH"] = str(witness)
     return name
 
 

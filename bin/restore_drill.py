@@ -17,6 +17,10 @@ serving roles (not superusers) are made for the drill and acted as with SET ROLE
    triggers are the same, that the serving role still holds only SELECT and INSERT on the
    audit tables, is refused UPDATE, DELETE and TRUNCATE there and cannot switch the
    triggers off, and that the triggers refuse even the owner holding every privilege.
+5. seal more events on the source, so the audit witness (a file outside the database, shared
+   by source and target as by a service and its restored database) is ahead of the backup,
+   and check that ``verify_audit`` refuses the restored target until it is told, with
+   ``--restored-from-backup``, which then counts what the restore lost.
 
 It prints a report, drops the throw-away databases and roles (also on failure) and exits 1
 on any mismatch.
@@ -176,7 +180,9 @@ def run(command: list[str], *, env: dict[str, str] | None = None, check: bool = 
     return result.stdout
 
 
-def manage(drill: Drill, dbname: str, *args: str, check: bool = True) -> str:
+def manage(
+    drill: Drill, dbname: str, *args: str, check: bool = True, witness: Path | None = None
+) -> str:
     """manage.py on ``dbname``, serving as the serving role, with the owner for migrate."""
     serving = drill.serving or drill.owner
     env = {
@@ -185,12 +191,14 @@ def manage(drill: Drill, dbname: str, *args: str, check: bool = True) -> str:
         "DATABASE_OWNER_URL": drill.owner.django_url(dbname),
         "DEMO_MODE": "true",
     }
+    if witness is not None:
+        env["AUDIT_WITNESS_PATH"] = str(witness)
     return run([sys.executable, str(ROOT / "manage.py"), *args], env=env, check=check)
 
 
-def verify_audit(drill: Drill, dbname: str, *args: str) -> dict:
+def verify_audit(drill: Drill, dbname: str, *args: str, witness: Path | None = None) -> dict:
     """verify_audit --json; it prints its result also when it exits 1."""
-    output = manage(drill, dbname, "verify_audit", "--json", *args, check=False)
+    output = manage(drill, dbname, "verify_audit", "--json", *args, check=False, witness=witness)
     try:
         return json.loads(output.strip().splitlines()[-1])
     except (IndexError, ValueError) as exc:
@@ -414,13 +422,15 @@ def run_drill(
             f"Source {drill.source}, target {drill.target}, owner {owner.name},"
             f" serving role {serving.name if serving else owner.name}"
         )
+        # The audit witness lives outside the database: the restored target meets the same file.
+        witness = Path(tmp) / "audit-witness.jsonl"
 
         manage(drill, drill.source, "migrate", "--no-input", "-v", "0")
         manage(drill, drill.source, "seed_demo", "--children", str(children))
         manage(drill, drill.source, "shell", "-c", WRITE_EVENTS)
         time.sleep(SEAL_SETTLE_SECONDS)
-        manage(drill, drill.source, "seal_audit")
-        source_audit = verify_audit(drill, drill.source, "--no-seal")
+        manage(drill, drill.source, "seal_audit", witness=witness)
+        source_audit = verify_audit(drill, drill.source, "--no-seal", witness=witness)
         head = f"{source_audit['head']['position']}:{source_audit['head']['hash']}"
         report.check(
             "source audit chain verifies",
@@ -494,7 +504,9 @@ def run_drill(
             else:
                 check_append_only(report, tgt, None)
 
-        target_audit = verify_audit(drill, drill.target, "--no-seal", "--expect-head", head)
+        target_audit = verify_audit(
+            drill, drill.target, "--no-seal", "--expect-head", head, witness=witness
+        )
         target_head = f"{target_audit['head']['position']}:{target_audit['head']['hash']}"
         report.check(
             "verify_audit --expect-head passes on the target",
@@ -502,7 +514,30 @@ def run_drill(
             f"head {target_head}"
             + "".join(f"; {p['kind']}: {p['detail']}" for p in target_audit["problems"]),
         )
+        check_restore_behind_witness(report, drill, witness)
     return report
+
+
+def check_restore_behind_witness(report: Report, drill: Drill, witness: Path) -> None:
+    """The source seals more after the backup: the witness is now ahead of the restored target,
+    which verify_audit must refuse until told it is a restore, and then count what was lost."""
+    manage(drill, drill.source, "shell", "-c", WRITE_EVENTS)
+    time.sleep(SEAL_SETTLE_SECONDS)
+    manage(drill, drill.source, "seal_audit", witness=witness)
+    refused = verify_audit(drill, drill.target, "--no-seal", witness=witness)
+    report.check(
+        "verify_audit refuses a restore behind the audit witness",
+        not refused["ok"] and any(p["kind"] == "truncated" for p in refused["problems"]),
+        "; ".join(f"{p['kind']}: {p['detail']}" for p in refused["problems"])[:300] or "it passed",
+    )
+    accepted = verify_audit(drill, drill.target, "--restored-from-backup", witness=witness)
+    lost = accepted["witness"]
+    report.check(
+        "verify_audit --restored-from-backup accepts it and counts what the restore lost",
+        accepted["ok"] and lost["missing_events"] > 0,
+        f"{lost['missing_blocks']} block(s), {lost['missing_events']} sealed event(s) lost"
+        + "".join(f"; {p['kind']}: {p['detail']}" for p in accepted["problems"]),
+    )
 
 
 def _difference(source: set, target: set) -> str:

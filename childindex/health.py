@@ -3,7 +3,9 @@
 ``/healthz`` (liveness): the process is up; it touches nothing else, so a database outage
 never gets healthy processes restarted. ``/readyz`` (readiness): the process may take
 traffic: the database answers, every migration is applied, and the audit chain's head
-reads back and recomputes. ``/health/live`` and ``/health/ready`` are the same views
+reads back, recomputes, carries a MAC that verifies, and is not behind the last head the
+audit witness recorded outside the database (``audit_chain``: "inconsistent" or
+"witness_mismatch" otherwise). ``/health/live`` and ``/health/ready`` are the same views
 under their older addresses.
 """
 
@@ -14,7 +16,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import path
 from django.views.decorators.http import require_GET
 
-from audit.chain import head_consistent
+from audit.chain import head_state
 from childindex.errors import RETRY_AFTER_SECONDS
 
 _migrations_applied = False
@@ -35,7 +37,7 @@ def ready(request: HttpRequest) -> JsonResponse:
             cursor.execute("SELECT 1")
         checks["database"] = "ok"
         checks["migrations"] = "ok" if _all_migrations_applied() else "pending"
-        checks["audit_chain"] = "ok" if head_consistent() else "inconsistent"
+        checks["audit_chain"] = head_state()
     except DatabaseError:
         pass
     if all(value == "ok" for value in checks.values()):

@@ -438,6 +438,56 @@ RECORD_ACCESS_SECONDS = env_int("RECORD_ACCESS_SECONDS", 10 * 60)
 # Ended involvements stay on the record page for this many days.
 ENDED_INVOLVEMENT_DAYS = env_int("ENDED_INVOLVEMENT_DAYS", 365)
 
+# The audit chain's seals are keyed with a secret held outside the database (docs/audit.md):
+# AUDIT_SEAL_KEY is "id:secret" (the key that seals now), AUDIT_SEAL_KEYS the earlier keys,
+# comma-separated, that still verify the blocks they sealed. Without AUDIT_SEAL_KEY (development
+# only) a random key is made on first use in AUDIT_SEAL_KEY_FILE.
+_SEAL_KEY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
+
+
+def env_seal_keys(name: str) -> list[tuple[str, str]]:
+    keys = []
+    for entry in env_list(name, []):
+        key_id, _, secret = entry.partition(":")
+        if not _SEAL_KEY_ID.match(key_id) or len(secret) < 32:
+            raise ImproperlyConfigured(
+                f"{name} must be id:secret (an id of letters, digits, '_', '.' or '-', and a "
+                "secret of at least 32 random characters), comma-separated for several keys."
+            )
+        keys.append((key_id, secret))
+    return keys
+
+
+_seal_key = env_seal_keys("AUDIT_SEAL_KEY")
+if len(_seal_key) > 1:
+    raise ImproperlyConfigured("AUDIT_SEAL_KEY is one key; earlier keys go in AUDIT_SEAL_KEYS.")
+if not _seal_key and HTTPS:
+    raise ImproperlyConfigured("AUDIT_SEAL_KEY must be set when HTTPS=true (production).")
+AUDIT_SEAL_KEY_ID = _seal_key[0][0] if _seal_key else ""
+AUDIT_SEAL_SECRETS: dict[str, str] = {}
+for _key_id, _secret in _seal_key + env_seal_keys("AUDIT_SEAL_KEYS"):
+    if AUDIT_SEAL_SECRETS.setdefault(_key_id, _secret) != _secret:
+        raise ImproperlyConfigured(
+            f"AUDIT_SEAL_KEY and AUDIT_SEAL_KEYS give the key id {_key_id!r} two secrets."
+        )
+AUDIT_SEAL_KEY_FILE = BASE_DIR / "var" / "audit-seal.key"
+# The witness: every sealed block's head is appended (and fsync'd) to this file, kept where the
+# database's administrators cannot write. Unset (development only): var/audit-witness/<db>.jsonl.
+AUDIT_WITNESS_PATH = os.environ.get("AUDIT_WITNESS_PATH", "")
+if not AUDIT_WITNESS_PATH and HTTPS:
+    raise ImproperlyConfigured(
+        "AUDIT_WITNESS_PATH must be set when HTTPS=true (production): an append-only file "
+        "outside the database, on storage every instance can read."
+    )
+# A copy of each witness line for syslog (and so off the host): a socket path such as
+# /dev/log, or host:port for UDP. Empty: only the application log (logger audit.witness).
+AUDIT_WITNESS_SYSLOG = os.environ.get("AUDIT_WITNESS_SYSLOG", "")
+_SYSLOG_ADDRESS = re.compile(r"^(/\S+|[A-Za-z0-9.-]+:[0-9]{1,5})$")
+if AUDIT_WITNESS_SYSLOG and not _SYSLOG_ADDRESS.match(AUDIT_WITNESS_SYSLOG):
+    raise ImproperlyConfigured(
+        f"AUDIT_WITNESS_SYSLOG must be a socket path or host:port, not {AUDIT_WITNESS_SYSLOG!r}"
+    )
+
 AUDITLOG_INCLUDE_ALL_MODELS = False
 # Change-history entries carry the same request id as the audit events of that request.
 AUDITLOG_CID_GETTER = "audit.middleware.current_request_id"
@@ -451,6 +501,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        # One line per sealed block (audit/witness.py): heads and MACs, no personal data.
+        "audit.witness": {"level": "INFO"},
         # Request lines carry no query strings with personal data (search is POST),
         # but keep Django's request logger at WARNING so bodies never reach logs.
         "django.request": {"level": "WARNING"},
@@ -458,4 +510,16 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+if AUDIT_WITNESS_SYSLOG:
+    _host, _, _port = AUDIT_WITNESS_SYSLOG.rpartition(":")
+    LOGGING["handlers"]["witness_syslog"] = {
+        "class": "logging.handlers.SysLogHandler",
+        "address": AUDIT_WITNESS_SYSLOG
+        if AUDIT_WITNESS_SYSLOG.startswith("/")
+        else (_host, int(_port)),
+        "facility": "authpriv",
+        "formatter": "plain",
+    }
+    LOGGING["loggers"]["audit.witness"]["handlers"] = ["console", "witness_syslog"]
+    LOGGING["loggers"]["audit.witness"]["propagate"] = False
 CSRF_FAILURE_VIEW = "childindex.errors.csrf_failure"

@@ -1,4 +1,5 @@
 import copy
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -12,6 +13,9 @@ from accounts.roles import Role
 from audit.privileges import CREDENTIALS
 from tests.database import execute_as_owner_function_sql, forced
 from tests.factories import make_organisation, make_user
+
+TEST_SEAL_KEY_ID = "test-2026"
+TEST_SEAL_SECRET = "test-only-audit-seal-secret-0123456789-abcdefghij"  # noqa: S105  # nosec B105
 
 
 @pytest.fixture
@@ -149,3 +153,21 @@ def _transactional_tests_emptied_by_the_owner():
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(TransactionTestCase, "_fixture_teardown", _empty_the_database_as_owner)
         yield
+
+
+@pytest.fixture(autouse=True)
+def audit_witness(settings, tmp_path) -> Path:
+    """Each test's audit chain has its own witness, whatever its directory: the database is
+    rolled back after every test, and a witness shared between tests would hold heads the
+    next test's database never had."""
+    path = tmp_path / "audit-witness.jsonl"
+    settings.AUDIT_WITNESS_PATH = str(path)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def audit_seal_key(settings) -> str:
+    """Tests seal with a key of their own, never the development key file under var/."""
+    settings.AUDIT_SEAL_KEY_ID = TEST_SEAL_KEY_ID
+    settings.AUDIT_SEAL_SECRETS = {TEST_SEAL_KEY_ID: TEST_SEAL_SECRET}
+    return TEST_SEAL_KEY_ID

@@ -247,6 +247,10 @@ PRODUCTION_ENV = {
     "DEBUG": "false",
     "SECRET_KEY": secrets.token_urlsafe(64),
     "ALLOWED_HOSTS": "childindex.example",
+    "AUDIT_SEAL_KEY": "prod-test:" + secrets.token_urlsafe(48),
+    "AUDIT_WITNESS_PATH": str(
+        BASE_DIR / "var" / "audit-witness" / "production-settings-test.jsonl"
+    ),
 }
 
 
