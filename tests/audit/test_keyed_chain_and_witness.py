@@ -26,7 +26,6 @@ from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
-AUDIT_TABLES = ("audit_auditevent", "audit_auditseal", "audit_auditblock")
 USERS = itertools.count()
 HOSTILE_DETAILS = {
     "criteria": {"family_name": "O'Brien\u202e; DROP TABLE audit_auditevent;--"},
