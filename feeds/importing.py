@@ -288,6 +288,8 @@ def parse(row: dict[str, str]) -> FeedRecord:
 
 
 def _former_names(value: str) -> tuple[str, ...]:
+    if not value:
+        return ()
     names = tuple(name.strip() for name in value.split(";") if name.strip())
     if any(len(name) > MAX_LENGTHS["family_name"] for name in names):
         raise RowError(
