@@ -22,6 +22,7 @@ each tenth of the file. IMPORT_BATCH_ROWS applies as it does to ``import_records
 """
 
 import argparse
+import contextlib
 import csv
 import datetime
 import json
@@ -364,6 +365,7 @@ def _timed_import(path: Path, source: str, report: Path, *, row_by_row: bool, ro
     marks: list[tuple[int, float]] = []
     seconds = run_import(path, source, report, row_by_row=row_by_row, timings=timings, marks=marks)
     cpu = time.process_time() - cpu_before
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with connection.cursor() as cursor:
         pg_cpu = backend_cpu(cursor) - pg_before
     return {
@@ -376,6 +378,7 @@ def _timed_import(path: Path, source: str, report: Path, *, row_by_row: bool, ro
         "python_cpu_seconds": round(cpu, 1),
         "postgres_cpu_seconds": round(pg_cpu, 1),
         "records_per_cpu_s": round(rows / (cpu + pg_cpu), 1),
+        "max_rss_mb": round(rss / 1024),  # this process's peak so far (Linux: kB)
         **({"phases": phases(timings, seconds)} if timings else {}),
         **({"records_per_s_by_tenth": by_tenth(marks, rows)} if len(marks) >= 10 else {}),
     }
@@ -391,6 +394,27 @@ def by_tenth(marks: list[tuple[int, float]], rows: int) -> list[float]:
             rates.append(round((done - last_rows) / (seconds - last_seconds), 1))
         last_rows, last_seconds = done, seconds
     return rates
+
+
+def fan_out(path: Path, people: int = 2000) -> float:
+    """Candidate children per person (the blocking join's pairs) for the first ``people``
+    valid rows of ``path``, against the index as it stands: what scoring has to weigh."""
+    from django.db import connection, transaction
+
+    from feeds import candidates as blocking
+    from feeds.importing import RowError, parse, read_rows
+    from feeds.matching import person_facts
+
+    facts = {}
+    with path.open(newline="") as handle:
+        for _, row in read_rows(handle, path.name):
+            with contextlib.suppress(RowError):
+                facts[len(facts)] = person_facts(parse(row).person)
+            if len(facts) >= people:
+                break
+    with transaction.atomic(), connection.cursor() as cursor:
+        found = blocking.candidate_ids(cursor, facts)
+    return round(sum(len(ids) for ids in found.values()) / max(len(facts), 1), 2)
 
 
 def measure(children: int, rows: int, baseline_rows: int, seed: int, workdir: Path) -> dict:
@@ -424,7 +448,9 @@ def measure(children: int, rows: int, baseline_rows: int, seed: int, workdir: Pa
                 [(c, IdentifierKind.NHS_NUMBER, v, issuer.pk) for c, v in feed["nhs_holders"]],
             )
         source = f"BENCH{label.upper()}{int(time.time())}"
+        pairs = fan_out(path)
         figures = _timed_import(path, source, report, row_by_row=row_by_row, rows=count)
+        figures["candidates_per_person"] = pairs
         with connection.cursor() as cursor:
             figures.update(_score(report, feed["truth"], source, cursor, marks))
         if not row_by_row:
@@ -463,9 +489,9 @@ def write_initial_file(path: Path, rows: int, seed: int) -> dict:
     same-birthday children occur by chance too), dates of birth over 0-17 years, a
     postcode per household, NHS numbers on a third. About 1.3 rows a person (a second
     involvement), the second row somewhere in the next 20,000 rows, so one person's rows
-    fall in different batches. 1 % of people are sent again under a second id with a typo
-    or a nickname (the source's own duplicate), and 0.1 % of rows are malformed. Returns the
-    truth: the people (source ids) with a good row, and the second ids.
+    fall in different batches. 1 % of people are sent again under a second id (``D...``)
+    with a typo or a nickname: the source's own duplicates. 0.1 % of rows are malformed
+    (ids ``X...``). Returns counts only, so that the benchmark's memory is the import's.
     """
     import heapq
 
@@ -480,16 +506,16 @@ def write_initial_file(path: Path, rows: int, seed: int) -> dict:
     families, family_w = family_names()
     today = datetime.date(2026, 11, 1)
     later: list[tuple[int, int, dict]] = []  # (row number to write at, tie, row)
-    people: set[str] = set()
-    second_ids: set[str] = set()
-    written = bad = person = 0
+    counts = {"rows": 0, "people": 0, "second_ids": 0, "bad_rows": 0}
     chunk = 4096
 
     def draws() -> Iterator[tuple[int, int, int]]:
+        p_family = np.array(family_w) / sum(family_w)
+        p_boy, p_girl = np.array(boy_w) / sum(boy_w), np.array(girl_w) / sum(girl_w)
         while True:
-            fam = pick.choice(len(families), size=chunk, p=np.array(family_w) / sum(family_w))
-            boy = pick.choice(len(boys), size=chunk, p=np.array(boy_w) / sum(boy_w))
-            girl = pick.choice(len(girls), size=chunk, p=np.array(girl_w) / sum(girl_w))
+            fam = pick.choice(len(families), size=chunk, p=p_family)
+            boy = pick.choice(len(boys), size=chunk, p=p_boy)
+            girl = pick.choice(len(girls), size=chunk, p=p_girl)
             yield from zip(fam.tolist(), boy.tolist(), girl.tolist(), strict=True)
 
     names = draws()
@@ -498,25 +524,27 @@ def write_initial_file(path: Path, rows: int, seed: int) -> dict:
         writer.writeheader()
 
         def write(row: dict) -> None:
-            nonlocal written, bad
-            written += 1
-            if rng.random() < 0.001:
-                row = {**row, "date_of_birth": "31/02/2015"}
-                bad += 1
-            else:
-                people.add(row["source_id"])
+            counts["rows"] += 1
             writer.writerow(row)
-            while later and later[0][0] <= written and written < rows:
+            if row["source_id"].startswith("D"):
+                counts["second_ids"] += 1
+                counts["people"] += 1
+            if counts["rows"] < rows and rng.random() < 0.001:
+                counts["rows"] += 1
+                counts["bad_rows"] += 1
+                writer.writerow({**row, "source_id": f"X{counts['rows']}", "gender": "Q"})
+            while later and later[0][0] <= counts["rows"] < rows:
                 write(heapq.heappop(later)[2])
 
-        while written < rows:
+        person = 0
+        while counts["rows"] < rows:
             family_index, _, _ = next(names)
             family = families[family_index]
             postcode = f"{rng.choice('BMLSEN')}{rng.randint(1, 40)} {rng.randint(1, 9)}"
             postcode += rng.choice("ABDEFGHJLNPQRSTUWXYZ") + rng.choice("ABDEFGHJLNPQRSTUWXYZ")
             born = today - datetime.timedelta(days=rng.randint(0, 17 * 365))
             for child in range(rng.choice([1, 1, 2, 2, 3])):
-                if written >= rows:
+                if counts["rows"] >= rows:
                     break
                 if child and rng.random() > 0.05:  # an older sibling; else a twin
                     born -= datetime.timedelta(days=rng.randint(400, 1500))
@@ -524,10 +552,10 @@ def write_initial_file(path: Path, rows: int, seed: int) -> dict:
                 gender = rng.choice("MF")
                 given = boys[boy] if gender == "M" else girls[girl]
                 person += 1
-                source_id = f"I{person}"
-                nhs = nhs_number(person * 7919) if rng.random() < 0.33 else ""
+                counts["people"] += 1
+                district = postcode.split(" ")[0]
                 row = {
-                    "source_id": source_id,
+                    "source_id": f"I{person}",
                     "given_name": given,
                     "family_name": family,
                     "former_family_names": "",
@@ -535,33 +563,32 @@ def write_initial_file(path: Path, rows: int, seed: int) -> dict:
                     "gender": gender,
                     "postcode": postcode,
                     "address_line": f"{rng.randint(1, 200)} {family} Road",
-                    "nhs_number": nhs,
-                    "service_code": f"INIT-SCH-{postcode.split(' ')[0]}",
-                    "service_name": f"{postcode.split(' ')[0]} School",
+                    "nhs_number": nhs_number(person * 7919) if rng.random() < 0.33 else "",
+                    "service_code": f"INIT-SCH-{district}",
+                    "service_name": f"{district} School",
                     "service_type": "school",
                     "involvement_start": "2026-09-01",
                 }
+                at = counts["rows"]
                 write(row)
                 if rng.random() < 0.3:  # a GP as well, further on in the file
-                    gp = {**row, "service_code": f"INIT-GP-{postcode.split(' ')[0]}"}
-                    gp.update(service_name="Medical Practice", service_type="gp")
-                    heapq.heappush(later, (written + rng.randint(1, 20_000), person, gp))
+                    gp = {**row, "service_code": f"INIT-GP-{district}", "service_type": "gp"}
+                    gp["service_name"] = f"{district} Medical Practice"
+                    heapq.heappush(later, (at + rng.randint(1, 20_000), person, gp))
                 if rng.random() < 0.01:  # the source's own duplicate, under a second id
                     again = {**row, "source_id": f"D{person}", "nhs_number": ""}
                     if rng.random() < 0.5:
                         again["family_name"] = typo(family, rng)
                     else:
                         again["given_name"] = NICKNAMES.get(given.lower(), typo(given, rng))
-                    second_ids.add(again["source_id"])
-                    heapq.heappush(later, (written + rng.randint(1, 20_000), -person, again))
-        while later and written < rows:
-            write(heapq.heappop(later)[2])
-    return {"people": people, "second_ids": second_ids, "bad_rows": bad, "rows": written}
+                    heapq.heappush(later, (at + rng.randint(1, 20_000), -person, again))
+    return counts
 
 
 def initial_load(rows: int, seed: int, workdir: Path) -> dict:
     """Import a generated file of ``rows`` rows into an empty index (its own database,
-    made afresh) and check that each person of the file became one child."""
+    made afresh and dropped after) and check that each person of the file became one
+    child: every row of an id on the same child, and one child per id."""
     import psycopg
 
     from bench.population import server_url, use_database
@@ -582,40 +609,55 @@ def initial_load(rows: int, seed: int, workdir: Path) -> dict:
     report = workdir / "report-initial.csv"
     truth = write_initial_file(path, rows, seed)
     figures = _timed_import(path, "INITIAL", report, row_by_row=False, rows=truth["rows"])
-    children_of: dict[str, set[str]] = {}
-    outcomes: dict[str, int] = {}
-    with report.open() as handle:
-        for row in csv.DictReader(handle):
-            outcomes[row["outcome"]] = outcomes.get(row["outcome"], 0) + 1
-            if row["child_id"]:
-                children_of.setdefault(row["source_id"], set()).add(row["child_id"])
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM records_child")
-        children = cursor.fetchone()[0]
-        cursor.execute("SELECT count(*) FROM feeds_reviewitem")
-        reviews = cursor.fetchone()[0]
-        cursor.execute("SELECT source_id FROM feeds_sourceduplicate")
-        flagged = {source_id for (source_id,) in cursor.fetchall()}
-        cursor.execute("SELECT count(*) FROM involvements_involvement")
-        involvements = cursor.fetchone()[0]
+    # The same people against the full index: how far the blocking join fans out at its size.
+    figures["candidates_per_person_at_end"] = fan_out(path)
+    with connection.cursor() as cursor:  # the report checked in the database, not in memory
+        cursor.execute(
+            "CREATE TEMP TABLE report (line int, source_id text, outcome text, child_id text,"
+            " score text, reason text)"
+        )
+        with (
+            report.open("rb") as handle,
+            cursor.copy("COPY report FROM STDIN (FORMAT csv, HEADER true)") as copy,
+        ):
+            while data := handle.read(1 << 20):
+                copy.write(data)
+        cursor.execute("SELECT outcome, count(*) FROM report GROUP BY outcome")
+        outcomes = dict(cursor.fetchall())
+        cursor.execute(
+            "SELECT count(*) FILTER (WHERE children > 1), count(*) FROM"
+            " (SELECT count(DISTINCT child_id) AS children FROM report WHERE child_id <> ''"
+            " GROUP BY source_id) AS ids"
+        )
+        split, with_child = cursor.fetchone()
+        counted = {}
+        for table in ("records_child", "feeds_reviewitem", "involvements_involvement"):
+            cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608  # nosec B608
+            counted[table] = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT count(DISTINCT source_id) FILTER (WHERE source_id LIKE 'D%%'),"
+            " count(DISTINCT source_id) FROM feeds_sourceduplicate"
+        )
+        second_flagged, flagged = cursor.fetchone()
     connection.close()
     with psycopg.connect(server_url(base), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{INITIAL_DATABASE}" WITH (FORCE)')
-    people = len(children_of) + reviews
+    children, reviews = counted["records_child"], counted["feeds_reviewitem"]
+    people = with_child + reviews
     figures.update(
         {
             "outcomes": outcomes,
-            "people_in_file": len(truth["people"]),
+            "people_in_file": truth["people"],
             "bad_rows": truth["bad_rows"],
             "children_created": children,
             "reviews": reviews,
-            "involvements": involvements,
+            "involvements": counted["involvements_involvement"],
             # Within-file dedupe: every id's rows on one child, one child per id.
-            "ids_split_over_children": sum(1 for ids in children_of.values() if len(ids) > 1),
+            "ids_split_over_children": split,
             "children_per_person": round(children / people, 4) if people else None,
-            "second_ids_flagged": len(flagged & truth["second_ids"]),
-            "second_ids_in_file": len(truth["second_ids"] & truth["people"]),
-            "other_ids_flagged": len(flagged - truth["second_ids"]),
+            "second_ids_flagged": second_flagged,
+            "second_ids_in_file": truth["second_ids"],
+            "other_ids_flagged": flagged - second_flagged,
         }
     )
     return figures
@@ -671,6 +713,7 @@ def main() -> None:
                     "import_repeat_records_per_s": figures["repeat"]["records_per_s"],
                     "import_speedup_vs_row_by_row": figures.get("speedup_vs_row_by_row"),
                     "import_load_average": pipeline["load_average_before"],
+                    "import_max_rss_mb": pipeline["max_rss_mb"],
                     "matching_precision": pipeline["precision"],
                     "matching_recall": pipeline["recall"],
                     "matching_review_rate": pipeline["review_rate"],
@@ -697,15 +740,10 @@ def main() -> None:
                 "initial_load_children": initial["children_created"],
                 "initial_load_ids_split": initial["ids_split_over_children"],
                 "initial_load_load_average": initial["load_average_before"],
+                "initial_load_records_per_cpu_s": initial["records_per_cpu_s"],
+                "initial_load_max_rss_mb": initial["max_rss_mb"],
             }
         )
-    out["max_rss_mb"] = round(
-        max(
-            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
-        )
-        / 1024
-    )
     results = ROOT / "bench" / "results"
     results.mkdir(parents=True, exist_ok=True)
     name = f"{args.children}" if "import" in out else f"initial-{args.initial_load}"
