@@ -1,25 +1,38 @@
 """Import benchmark: the set-based pipeline on a large noisy feed, the row-by-row importer on a
-small one in the same run, and the matching measured against the truth.
+small one in the same run, the same feed again (a repeated daily feed), the matching measured
+against the truth, and optionally an initial load of an empty index.
 
     python bench/import_bench.py --children 100000 --feed-rows 100000 [--baseline-rows 1000]
+    python bench/import_bench.py ... --initial-load 1000000    # and a 1M-row file, empty index
+    python bench/import_bench.py --feed-rows 0 --baseline-rows 0 --initial-load 1000000
 
-(``make bench`` runs it as its import section.) The population is the benchmark's own
-(``bench.population``, in childindex_bench_<N>). The feed describes known children (90 %)
+(``make bench`` runs ``measure`` as its import section.) The population is the benchmark's
+own (``bench.population``, in childindex_bench_<N>). The feed describes known children (90 %)
 with the noise of a second source: typos in either name, nicknames, a date one day out
 (often across a month end), day and month swapped, a move, a surname change with the old
 name on record, several kinds on one person, NHS numbers on a third (held by the index for
 those children), the other twin of twins, and new people (10 %, some of them twice: two
-rows of one id). Everything the import wrote is removed afterwards.
+rows of one id). Everything the import wrote is removed afterwards. The initial load
+(``write_initial_file``) goes into a database of its own, made afresh and dropped after.
+
+Each import reports its wall-clock rate and the machine's load average, the CPU seconds of
+this process and of its PostgreSQL backend (on a shared machine the rate per CPU second
+says more than the wall clock), the seconds of each phase of the pipeline, and the rate in
+each tenth of the file. IMPORT_BATCH_ROWS applies as it does to ``import_records``.
 """
 
 import argparse
+import contextlib
 import csv
 import datetime
 import json
 import os
 import random
+import resource
+import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -258,17 +271,37 @@ def _score(report: Path, truth: dict, source: str, cursor, marks: dict) -> dict:
     }
 
 
-def run_import(path: Path, source: str, report: Path, *, row_by_row: bool) -> float:
-    from django.core.management import call_command
+def run_import(
+    path: Path,
+    source: str,
+    report: Path,
+    *,
+    row_by_row: bool,
+    timings: dict | None = None,
+    marks: list | None = None,
+) -> float:
+    """Seconds to import ``path``: through ``feeds.pipeline.import_file`` (what
+    ``import_records`` runs, here with its phases timed, and (rows done, seconds) added to
+    ``marks`` after each batch) or row by row."""
+    from django.conf import settings
+
+    from feeds.importing import import_rows_one_by_one, read_rows, report_writer
+    from feeds.pipeline import import_file
 
     started = time.perf_counter()
-    if row_by_row:
-        from django.conf import settings
+    done = [0]
 
-        from feeds.importing import import_rows_one_by_one, read_rows, report_writer
+    def progress(rows: int) -> None:
+        done[0] += rows
+        if marks is not None:
+            marks.append((done[0], time.perf_counter() - started))
 
-        with path.open(newline="") as handle, report.open("w", newline="") as out:
-            write = report_writer(out)
+    with report.open("w", newline="") as out:
+        write = report_writer(out)
+        if not row_by_row:
+            import_file(path, source=source, report=write, timings=timings, progress=progress)
+            return time.perf_counter() - started
+        with path.open(newline="") as handle:
             batch: list = []
             for item in read_rows(handle, path.name):
                 batch.append(item)
@@ -279,21 +312,121 @@ def run_import(path: Path, source: str, report: Path, *, row_by_row: bool) -> fl
             if batch:
                 for outcome in import_rows_one_by_one(batch, source=source, dry_run=False):
                     write(outcome)
-    else:
-        call_command(
-            "import_records", str(path), "--source", source, "--report", str(report), verbosity=0
-        )
     return time.perf_counter() - started
 
 
+def load_average() -> list[float]:
+    """The machine's 1, 5 and 15 minute load averages (other work sharing the cores)."""
+    return [round(x, 1) for x in os.getloadavg()]
+
+
+def phases(timings: dict[str, float], seconds: float) -> dict[str, dict[str, float]]:
+    """Seconds per phase of the pipeline (wall clock, and this process's CPU), with what the
+    batches spent elsewhere (the commit and its deferred foreign-key checks) as ``commit``."""
+    out: dict[str, dict[str, float]] = {}
+    outside = ("batch", "read", "row_by_row")
+    for kind, suffix in (("wall", ""), ("cpu", "_cpu")):
+        values = {
+            name: timings[name + suffix]
+            for name in timings
+            if not name.endswith("_cpu") and name + suffix in timings
+        }
+        inside = sum(v for k, v in values.items() if k not in outside)
+        out[kind] = {k: round(v, 2) for k, v in sorted(values.items()) if k != "batch"}
+        out[kind]["commit"] = round(values.get("batch", 0.0) - inside, 2)
+    out["wall"]["unaccounted"] = round(
+        seconds - timings.get("batch", 0.0) - timings.get("read", 0.0), 2
+    )
+    return out
+
+
+def backend_cpu(cursor) -> float:
+    """CPU seconds used so far by this connection's PostgreSQL backend (Linux /proc), or
+    nan where that cannot be read (another machine's server)."""
+    cursor.execute("SELECT pg_backend_pid()")
+    pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _timed_import(path: Path, source: str, report: Path, *, row_by_row: bool, rows: int) -> dict:
+    """Import ``path`` and say how long it took, with the CPU seconds of this process and of
+    its PostgreSQL backend and the machine's load average (other work sharing the cores)."""
+    from django.db import connection
+
+    timings: dict[str, float] = {}
+    load_before = load_average()
+    with connection.cursor() as cursor:
+        pg_before = backend_cpu(cursor)
+    cpu_before = time.process_time()
+    marks: list[tuple[int, float]] = []
+    seconds = run_import(path, source, report, row_by_row=row_by_row, timings=timings, marks=marks)
+    cpu = time.process_time() - cpu_before
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with connection.cursor() as cursor:
+        pg_cpu = backend_cpu(cursor) - pg_before
+    return {
+        "rows": rows,
+        "seconds": round(seconds, 1),
+        "records_per_s": round(rows / seconds, 1),
+        "load_average_before": load_before,
+        "load_average_after": load_average(),
+        # On a machine shared with other work the CPU seconds say more than the wall clock.
+        "python_cpu_seconds": round(cpu, 1),
+        "postgres_cpu_seconds": round(pg_cpu, 1),
+        "records_per_cpu_s": round(rows / (cpu + pg_cpu), 1),
+        "max_rss_mb": round(rss / 1024),  # this process's peak so far (Linux: kB)
+        **({"phases": phases(timings, seconds)} if timings else {}),
+        **({"records_per_s_by_tenth": by_tenth(marks, rows)} if len(marks) >= 10 else {}),
+    }
+
+
+def by_tenth(marks: list[tuple[int, float]], rows: int) -> list[float]:
+    """Rows per second in each tenth of the file (does the rate fall as the index grows?)."""
+    rates, last_rows, last_seconds = [], 0, 0.0
+    for tenth in range(1, 11):
+        target = rows * tenth / 10
+        done, seconds = next(((r, s) for r, s in marks if r >= target), marks[-1])
+        if seconds > last_seconds:
+            rates.append(round((done - last_rows) / (seconds - last_seconds), 1))
+        last_rows, last_seconds = done, seconds
+    return rates
+
+
+def fan_out(path: Path, people: int = 2000) -> float:
+    """Candidate children per person (the blocking join's pairs) for the first ``people``
+    valid rows of ``path``, against the index as it stands: what scoring has to weigh."""
+    from django.db import connection, transaction
+
+    from feeds import candidates as blocking
+    from feeds.importing import RowError, parse, read_rows
+    from feeds.matching import person_facts
+
+    facts = {}
+    with path.open(newline="") as handle:
+        for _, row in read_rows(handle, path.name):
+            with contextlib.suppress(RowError):
+                facts[len(facts)] = person_facts(parse(row).person)
+            if len(facts) >= people:
+                break
+    with transaction.atomic(), connection.cursor() as cursor:
+        found = blocking.candidate_ids(cursor, facts)
+    return round(sum(len(ids) for ids in found.values()) / max(len(facts), 1), 2)
+
+
 def measure(children: int, rows: int, baseline_rows: int, seed: int, workdir: Path) -> dict:
-    """Import a feed with the pipeline and a small one row by row; remove both afterwards."""
+    """Import a feed with the pipeline and a small one row by row, then the pipeline's feed
+    again (every person known, nothing changed: a repeated daily feed); remove it all."""
+    from django.conf import settings
     from django.db import connection
 
     from accounts.models import Organisation
     from records.models import IdentifierKind
 
-    results: dict = {}
+    results: dict = {"batch_rows": settings.IMPORT_BATCH_ROWS}
     for label, count, row_by_row in (
         ("row_by_row", baseline_rows, True),
         ("pipeline", rows, False),
@@ -315,16 +448,24 @@ def measure(children: int, rows: int, baseline_rows: int, seed: int, workdir: Pa
                 [(c, IdentifierKind.NHS_NUMBER, v, issuer.pk) for c, v in feed["nhs_holders"]],
             )
         source = f"BENCH{label.upper()}{int(time.time())}"
-        seconds = run_import(path, source, report, row_by_row=row_by_row)
+        pairs = fan_out(path)
+        figures = _timed_import(path, source, report, row_by_row=row_by_row, rows=count)
+        figures["candidates_per_person"] = pairs
         with connection.cursor() as cursor:
-            scored = _score(report, feed["truth"], source, cursor, marks)
+            figures.update(_score(report, feed["truth"], source, cursor, marks))
+        if not row_by_row:
+            repeat = workdir / f"report-{label}-repeat.csv"
+            results["repeat"] = _timed_import(path, source, repeat, row_by_row=False, rows=count)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM records_child WHERE id > %s", [marks["records_child"]]
+                )
+                results["repeat"]["children_created"] = (
+                    cursor.fetchone()[0] - figures["outcomes"]["created"]
+                )
+        with connection.cursor() as cursor:
             _remove(cursor, marks)
-        results[label] = {
-            "rows": count,
-            "seconds": round(seconds, 1),
-            "records_per_s": round(count / seconds, 1),
-            **scored,
-        }
+        results[label] = figures
     pipeline = results.get("pipeline", {})
     baseline = results.get("row_by_row", {})
     if pipeline and baseline:
@@ -334,6 +475,194 @@ def measure(children: int, rows: int, baseline_rows: int, seed: int, workdir: Pa
     return results
 
 
+# -- initial load of an empty index ---------------------------------------------------------
+
+INITIAL_DATABASE = "childindex_bench_initial"
+INITIAL_COLUMNS = [*COLUMNS, "address_line"]
+
+
+def write_initial_file(path: Path, rows: int, seed: int) -> dict:
+    """A source's first full extract, for an index that holds no one yet.
+
+    Households of one to three children (about 2 % twins: same family name and birthday),
+    given and family names with British frequencies (bench/names.py, so same-name
+    same-birthday children occur by chance too), dates of birth over 0-17 years, a
+    postcode per household, NHS numbers on a third. About 1.3 rows a person (a second
+    involvement), the second row somewhere in the next 20,000 rows, so one person's rows
+    fall in different batches. 1 % of people are sent again under a second id (``D...``)
+    with a typo or a nickname: the source's own duplicates. 0.1 % of rows are malformed
+    (ids ``X...``). Returns counts only, so that the benchmark's memory is the import's.
+    """
+    import heapq
+
+    import numpy as np
+
+    from bench.names import family_names, given_names
+    from bench.queries import typo
+
+    rng = random.Random(seed)
+    pick = np.random.default_rng(seed)
+    boys, boy_w, girls, girl_w = given_names()
+    families, family_w = family_names()
+    today = datetime.date(2026, 11, 1)
+    later: list[tuple[int, int, dict]] = []  # (row number to write at, tie, row)
+    counts = {"rows": 0, "people": 0, "second_ids": 0, "bad_rows": 0}
+    chunk = 4096
+
+    def draws() -> Iterator[tuple[int, int, int]]:
+        p_family = np.array(family_w) / sum(family_w)
+        p_boy, p_girl = np.array(boy_w) / sum(boy_w), np.array(girl_w) / sum(girl_w)
+        while True:
+            fam = pick.choice(len(families), size=chunk, p=p_family)
+            boy = pick.choice(len(boys), size=chunk, p=p_boy)
+            girl = pick.choice(len(girls), size=chunk, p=p_girl)
+            yield from zip(fam.tolist(), boy.tolist(), girl.tolist(), strict=True)
+
+    names = draws()
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=INITIAL_COLUMNS)
+        writer.writeheader()
+
+        def write(row: dict) -> None:
+            counts["rows"] += 1
+            writer.writerow(row)
+            if row["source_id"].startswith("D"):
+                counts["second_ids"] += 1
+                counts["people"] += 1
+            if counts["rows"] < rows and rng.random() < 0.001:
+                counts["rows"] += 1
+                counts["bad_rows"] += 1
+                writer.writerow({**row, "source_id": f"X{counts['rows']}", "gender": "Q"})
+            while later and later[0][0] <= counts["rows"] < rows:
+                write(heapq.heappop(later)[2])
+
+        person = 0
+        while counts["rows"] < rows:
+            family_index, _, _ = next(names)
+            family = families[family_index]
+            postcode = f"{rng.choice('BMLSEN')}{rng.randint(1, 40)} {rng.randint(1, 9)}"
+            postcode += rng.choice("ABDEFGHJLNPQRSTUWXYZ") + rng.choice("ABDEFGHJLNPQRSTUWXYZ")
+            born = today - datetime.timedelta(days=rng.randint(0, 17 * 365))
+            for child in range(rng.choice([1, 1, 2, 2, 3])):
+                if counts["rows"] >= rows:
+                    break
+                if child and rng.random() > 0.05:  # an older sibling; else a twin
+                    born -= datetime.timedelta(days=rng.randint(400, 1500))
+                _, boy, girl = next(names)
+                gender = rng.choice("MF")
+                given = boys[boy] if gender == "M" else girls[girl]
+                person += 1
+                counts["people"] += 1
+                district = postcode.split(" ")[0]
+                row = {
+                    "source_id": f"I{person}",
+                    "given_name": given,
+                    "family_name": family,
+                    "former_family_names": "",
+                    "date_of_birth": born.isoformat(),
+                    "gender": gender,
+                    "postcode": postcode,
+                    "address_line": f"{rng.randint(1, 200)} {family} Road",
+                    "nhs_number": nhs_number(person * 7919) if rng.random() < 0.33 else "",
+                    "service_code": f"INIT-SCH-{district}",
+                    "service_name": f"{district} School",
+                    "service_type": "school",
+                    "involvement_start": "2026-09-01",
+                }
+                at = counts["rows"]
+                write(row)
+                if rng.random() < 0.3:  # a GP as well, further on in the file
+                    gp = {**row, "service_code": f"INIT-GP-{district}", "service_type": "gp"}
+                    gp["service_name"] = f"{district} Medical Practice"
+                    heapq.heappush(later, (at + rng.randint(1, 20_000), person, gp))
+                if rng.random() < 0.01:  # the source's own duplicate, under a second id
+                    again = {**row, "source_id": f"D{person}", "nhs_number": ""}
+                    if rng.random() < 0.5:
+                        again["family_name"] = typo(family, rng)
+                    else:
+                        again["given_name"] = NICKNAMES.get(given.lower(), typo(given, rng))
+                    heapq.heappush(later, (at + rng.randint(1, 20_000), -person, again))
+    return counts
+
+
+def initial_load(rows: int, seed: int, workdir: Path) -> dict:
+    """Import a generated file of ``rows`` rows into an empty index (its own database,
+    made afresh and dropped after) and check that each person of the file became one
+    child: every row of an id on the same child, and one child per id."""
+    import psycopg
+
+    from bench.population import server_url, use_database
+
+    base = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/childindex")
+    with psycopg.connect(server_url(base), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{INITIAL_DATABASE}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{INITIAL_DATABASE}"')
+    use_database(INITIAL_DATABASE)
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    from django.db import connection
+
+    path = workdir / "initial.csv"
+    report = workdir / "report-initial.csv"
+    truth = write_initial_file(path, rows, seed)
+    figures = _timed_import(path, "INITIAL", report, row_by_row=False, rows=truth["rows"])
+    # The same people against the full index: how far the blocking join fans out at its size.
+    figures["candidates_per_person_at_end"] = fan_out(path)
+    with connection.cursor() as cursor:  # the report checked in the database, not in memory
+        cursor.execute(
+            "CREATE TEMP TABLE report (line int, source_id text, outcome text, child_id text,"
+            " score text, reason text)"
+        )
+        with (
+            report.open("rb") as handle,
+            cursor.copy("COPY report FROM STDIN (FORMAT csv, HEADER true)") as copy,
+        ):
+            while data := handle.read(1 << 20):
+                copy.write(data)
+        cursor.execute("SELECT outcome, count(*) FROM report GROUP BY outcome")
+        outcomes = dict(cursor.fetchall())
+        cursor.execute(
+            "SELECT count(*) FILTER (WHERE children > 1), count(*) FROM"
+            " (SELECT count(DISTINCT child_id) AS children FROM report WHERE child_id <> ''"
+            " GROUP BY source_id) AS ids"
+        )
+        split, with_child = cursor.fetchone()
+        counted = {}
+        for table in ("records_child", "feeds_reviewitem", "involvements_involvement"):
+            cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608  # nosec B608
+            counted[table] = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT count(DISTINCT source_id) FILTER (WHERE source_id LIKE 'D%%'),"
+            " count(DISTINCT source_id) FROM feeds_sourceduplicate"
+        )
+        second_flagged, flagged = cursor.fetchone()
+    connection.close()
+    with psycopg.connect(server_url(base), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{INITIAL_DATABASE}" WITH (FORCE)')
+    children, reviews = counted["records_child"], counted["feeds_reviewitem"]
+    people = with_child + reviews
+    figures.update(
+        {
+            "outcomes": outcomes,
+            "people_in_file": truth["people"],
+            "bad_rows": truth["bad_rows"],
+            "children_created": children,
+            "reviews": reviews,
+            "involvements": counted["involvements_involvement"],
+            # Within-file dedupe: every id's rows on one child, one child per id.
+            "ids_split_over_children": split,
+            "children_per_person": round(children / people, 4) if people else None,
+            "second_ids_flagged": second_flagged,
+            "second_ids_in_file": truth["second_ids"],
+            "other_ids_flagged": flagged - second_flagged,
+        }
+    )
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument(
@@ -341,38 +670,88 @@ def main() -> None:
     )
     parser.add_argument("--feed-rows", type=int, default=100_000)
     parser.add_argument("--baseline-rows", type=int, default=1_000)
+    parser.add_argument(
+        "--initial-load",
+        type=int,
+        default=0,
+        metavar="ROWS",
+        help="also import a generated file of ROWS rows into an empty index",
+    )
+    parser.add_argument("--initial-load-run", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
-
-    from bench.population import ensure_population
-
-    ensure_population(args.children)
-    import django
-
-    django.setup()
     workdir = ROOT / "var" / "bench"
     workdir.mkdir(parents=True, exist_ok=True)
-    figures = measure(args.children, args.feed_rows, args.baseline_rows, args.seed, workdir)
-    pipeline = figures["pipeline"]
-    out = {
+    if args.initial_load_run:  # the initial load's own process (its own database)
+        print(json.dumps(initial_load(args.initial_load_run, args.seed, workdir), default=str))
+        return
+
+    out: dict = {
         "children": args.children,
         "date": datetime.date.today().isoformat(),
         "machine": f"{os.cpu_count()} cores",
         "command": " ".join(sys.argv),
-        "import": figures,
-        "import_records_per_s": pipeline["records_per_s"],
-        "feed_rows": pipeline["rows"],
-        "matching_precision": pipeline["precision"],
-        "matching_recall": pipeline["recall"],
-        "matching_review_rate": pipeline["review_rate"],
-        "matching_false_links_twins": pipeline["false_links_twins"],
-        "matching_duplicates_created": pipeline["duplicates_created"],
     }
+    if args.feed_rows or args.baseline_rows:
+        from bench.population import ensure_population
+
+        base_url = os.environ.get("DATABASE_URL", "")
+        ensure_population(args.children)
+        import django
+
+        django.setup()
+        figures = measure(args.children, args.feed_rows, args.baseline_rows, args.seed, workdir)
+        out["import"] = figures
+        if "pipeline" in figures:
+            pipeline = figures["pipeline"]
+            out.update(
+                {
+                    "import_records_per_s": pipeline["records_per_s"],
+                    "feed_rows": pipeline["rows"],
+                    "import_batch_rows": figures["batch_rows"],
+                    "import_records_per_cpu_s": pipeline["records_per_cpu_s"],
+                    "import_repeat_records_per_s": figures["repeat"]["records_per_s"],
+                    "import_speedup_vs_row_by_row": figures.get("speedup_vs_row_by_row"),
+                    "import_load_average": pipeline["load_average_before"],
+                    "import_max_rss_mb": pipeline["max_rss_mb"],
+                    "matching_precision": pipeline["precision"],
+                    "matching_recall": pipeline["recall"],
+                    "matching_review_rate": pipeline["review_rate"],
+                    "matching_false_links_twins": pipeline["false_links_twins"],
+                    "matching_duplicates_created": pipeline["duplicates_created"],
+                }
+            )
+        os.environ["DATABASE_URL"] = base_url
+    if args.initial_load:
+        done = subprocess.run(  # noqa: S603  # nosec B603
+            [sys.executable, __file__, "--initial-load-run", str(args.initial_load)]
+            + ["--seed", str(args.seed)],
+            check=True,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        initial = json.loads(done.stdout.strip().splitlines()[-1])
+        out["initial_load"] = initial
+        out.update(
+            {
+                "initial_load_rows": initial["rows"],
+                "initial_load_seconds": initial["seconds"],
+                "initial_load_records_per_s": initial["records_per_s"],
+                "initial_load_children": initial["children_created"],
+                "initial_load_ids_split": initial["ids_split_over_children"],
+                "initial_load_load_average": initial["load_average_before"],
+                "initial_load_records_per_cpu_s": initial["records_per_cpu_s"],
+                "initial_load_max_rss_mb": initial["max_rss_mb"],
+            }
+        )
     results = ROOT / "bench" / "results"
     results.mkdir(parents=True, exist_ok=True)
-    path = results / f"{out['date']}-import-{args.children}.json"
+    name = f"{args.children}" if "import" in out else f"initial-{args.initial_load}"
+    path = results / f"{out['date']}-import-{name}.json"
     path.write_text(json.dumps(out, indent=2, default=str) + "\n")
-    print(json.dumps({k: v for k, v in out.items() if k != "import"}, indent=2))
+    print(
+        json.dumps({k: v for k, v in out.items() if k not in ("import", "initial_load")}, indent=2)
+    )
     print(f"results: {path.relative_to(ROOT)}")
 
 

@@ -127,9 +127,9 @@ def read_rows(handle: IO[str], name: str) -> Iterator[tuple[int, dict[str, str]]
                 continue
             yield number, _checked({str(k): "" if v is None else str(v) for k, v in value.items()})
         return
-    reader = csv.DictReader(handle)
+    reader = csv.reader(handle)
     try:
-        fieldnames = reader.fieldnames or []
+        fieldnames = next(reader, [])
     except csv.Error as exc:
         raise RowError(f"the header row is not valid CSV: {exc}") from exc
     missing = [column for column in REQUIRED if column not in fieldnames]
@@ -138,18 +138,26 @@ def read_rows(handle: IO[str], name: str) -> Iterator[tuple[int, dict[str, str]]
         if any(_unsafe(column) for column in fieldnames):
             raise RowError(f"the header row is not UTF-8 text and lacks the columns: {shown}")
         raise RowError(f"the header row lacks the columns: {shown}")
+    # As csv.DictReader reads them (a short row's missing values are empty, a long row's
+    # extra values dropped), without its per-row overhead; the line number is the one
+    # DictReader gives: where the row starts, or the last good row's for a malformed one.
+    width = len(fieldnames)
+    named = [(index, key) for index, key in enumerate(fieldnames) if key]
+    line = 0
     while True:
         try:
-            row = next(reader)
+            values = next(reader)
+            line = reader.line_num
+            while not values:  # blank lines
+                values = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:  # a field over the size limit, a stray quote
-            yield reader.line_num, {"__error__": f"not valid CSV: {exc}"}
+            yield line, {"__error__": f"not valid CSV: {exc}"}
             continue
-        yield (
-            reader.line_num,
-            _checked({key: (value or "").strip() for key, value in row.items() if key}),
-        )
+        if len(values) < width:
+            values += [""] * (width - len(values))
+        yield line, _checked({key: values[index].strip() for index, key in named})
 
 
 _SURROGATES = re.compile("[\ud800-\udfff]")
@@ -167,6 +175,9 @@ def _unsafe(text: str) -> str:
 
 def _checked(row: dict[str, str]) -> dict[str, str]:
     """The row, or an error row (without its unsafe values) if any key or value is unsafe."""
+    text = "".join(row) + "".join(row.values())
+    if "\x00" not in text and not _SURROGATES.search(text):
+        return row
     for key, value in row.items():
         problem = _unsafe(key) or _unsafe(value)
         if problem:
@@ -202,15 +213,21 @@ class FeedRecord:
         return self.person.upn
 
 
+# Looked up once: ``ServiceType.values`` builds a new list on every use.
+_SERVICE_TYPES = tuple(ServiceType.values)
+_SERVICE_TYPE_SET = frozenset(_SERVICE_TYPES)
+
+
 def parse(row: dict[str, str]) -> FeedRecord:
     """Validate one row; raises RowError with the reason."""
     if "__error__" in row:
         raise RowError(row["__error__"])
+    get = row.get
     for column in REQUIRED:
-        if not row.get(column):
+        if not get(column):
             raise RowError(f"{column} is missing")
     for column, longest in MAX_LENGTHS.items():
-        if len(row.get(column, "")) > longest:
+        if len(get(column, "")) > longest:
             raise RowError(f"{column} is longer than {longest} characters")
     born = _date(row["date_of_birth"], "date_of_birth", required=True)
     today = datetime.date.today()
@@ -218,24 +235,24 @@ def parse(row: dict[str, str]) -> FeedRecord:
         raise RowError("date_of_birth is in the future")
     if (today - born).days > 26 * 366:
         raise RowError("date_of_birth is too long ago: the index holds children and young people")
-    gender = (row.get("gender") or "U").upper()
+    gender = (get("gender") or "U").upper()
     if gender not in GENDERS:
-        raise RowError(f"gender must be one of M, F, X, U, not {row.get('gender')!r}")
-    postcode = row.get("postcode", "")
+        raise RowError(f"gender must be one of M, F, X, U, not {get('gender')!r}")
+    postcode = get("postcode", "")
     if postcode and not normalise_postcode(postcode):
         raise RowError(f"postcode {postcode!r} is not a UK postcode")
-    nhs = normalise_nhs_number(row.get("nhs_number", ""))
-    if nhs and not nhs_number_valid(nhs):
-        raise RowError("nhs_number fails the modulus 11 check")
-    start = _date(row.get("involvement_start", ""), "involvement_start")
-    end = _date(row.get("involvement_end", ""), "involvement_end")
+    nhs = get("nhs_number", "")
+    if nhs:
+        nhs = normalise_nhs_number(nhs)
+        if nhs and not nhs_number_valid(nhs):
+            raise RowError("nhs_number fails the modulus 11 check")
+    start = _date(get("involvement_start", ""), "involvement_start")
+    end = _date(get("involvement_end", ""), "involvement_end")
     if end and start and end < start:
         raise RowError("involvement_end is before involvement_start")
-    service_type = row.get("service_type", "") or ServiceType.OTHER
-    if row.get("service_code") and service_type not in ServiceType.values:
-        raise RowError(
-            f"service_type {service_type!r} is not one of {', '.join(ServiceType.values)}"
-        )
+    service_type = get("service_type", "") or ServiceType.OTHER
+    if get("service_code") and service_type not in _SERVICE_TYPE_SET:
+        raise RowError(f"service_type {service_type!r} is not one of {', '.join(_SERVICE_TYPES)}")
     if row.get("service_code") and not start:
         raise RowError("involvement_start is missing")
     if service_type in SENSITIVE_SERVICE_TYPES:
@@ -271,6 +288,8 @@ def parse(row: dict[str, str]) -> FeedRecord:
 
 
 def _former_names(value: str) -> tuple[str, ...]:
+    if not value:
+        return ()
     names = tuple(name.strip() for name in value.split(";") if name.strip())
     if any(len(name) > MAX_LENGTHS["family_name"] for name in names):
         raise RowError(

@@ -1,6 +1,6 @@
 """The set-based import pipeline: thousands of rows per batch, a handful of statements each.
 
-For each batch of ``IMPORT_BATCH_ROWS`` rows, in one transaction:
+For each batch of ``IMPORT_BATCH_ROWS`` rows (5,000 by default), in one transaction:
 
 1. validate every row into a ``FeedRecord`` (bad rows are reported and go no further);
 2. group the rows by ``source_id`` (rows sharing one are one person: one child);
@@ -10,8 +10,14 @@ For each batch of ``IMPORT_BATCH_ROWS`` rows, in one transaction:
    score only those pairs (``feeds.scoring``), in line order so that two ids of one source
    never land on one child and two new people of the file are compared with each other;
 5. write children, names, addresses, source records, identifiers, services, practitioners,
-   involvements, review items, possible-duplicate flags and change history in bulk; notify
-   the followers of children whose involvements changed; one ``feed.import`` audit event.
+   involvements, review items, possible-duplicate flags and change history in bulk: ids
+   (and public ids) are taken from the tables' sequences in one query, and rows go by COPY,
+   through a staging table and ``INSERT ... ON CONFLICT DO NOTHING`` where a re-run may meet
+   its own rows; notify the followers of children whose involvements changed; one
+   ``feed.import`` audit event.
+
+Statements go through a cursor that binds parameters on the server, so that a list of
+thousands of ids travels as one binary array rather than being quoted into the SQL text.
 
 A batch the database refuses whole (a row the checks let through) is re-run row by row
 (``feeds.importing.import_rows_one_by_one``), so the bad row is reported and the rest land.
@@ -20,14 +26,19 @@ people are found again by (source, source_id), involvements by their natural key
 identifiers and flags by their unique constraints.
 """
 
+import contextlib
 import datetime
 import json
+import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
+from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from pathlib import Path
+from typing import Any
 
+import psycopg
 from auditlog.cid import get_cid
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
@@ -37,7 +48,6 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from accounts.models import Organisation
 from feeds import candidates as blocking
 from feeds.importing import (
     FeedRecord,
@@ -51,16 +61,23 @@ from feeds.importing import (
     source_organisation,
 )
 from feeds.matching import name_frequencies, person_facts
-from feeds.models import ReviewItem, ReviewStatus, SourceDuplicate, SourceRecord
+from feeds.models import ReviewItem, SourceDuplicate
 from feeds.scoring import CREATE, LINK, Candidate, NameFacts, NameFrequencies, Person, decide
 from involvements.models import Involvement, Practitioner, Service
 from involvements.services import involvement_followers_notify
-from notifications.models import Follow
-from records.models import Address, AddressStatus, Child, ChildIdentifier, ChildName, NameKind
-from records.names import normalise_postcode, postcode_district
+from records.models import Address, AddressStatus, Child, NameKind
+from records.names import normalise_name, normalise_postcode, phonetic_key, postcode_district
 
 KNOWN_REASON = "already linked by this source's id"
 WAITING_REASON = "waiting for review"
+
+
+@dataclass
+class _Waiting:
+    """An open review item of this source's person: the rows already waiting with it."""
+
+    id: int
+    rows: list[dict[str, str]]
 
 
 @dataclass
@@ -70,6 +87,7 @@ class _Person:
     source_id: str
     record: FeedRecord
     rows: list[tuple[int, dict[str, str], FeedRecord]] = field(default_factory=list)
+    facts: Person | None = None
     outcome: str = ""  # linked / created / review
     child_id: int | None = None
     public_id: str = ""
@@ -77,15 +95,31 @@ class _Person:
     reasons: list[str] = field(default_factory=list)
     explanation: list[dict[str, object]] = field(default_factory=list)
     known: bool = False
-    waiting: ReviewItem | None = None
+    waiting: _Waiting | None = None
     duplicates: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass
 class _Run:
     source: str
-    issuer: Organisation
+    issuer_id: int
     frequencies: NameFrequencies
+    timings: dict[str, float] | None = None
+
+    @contextlib.contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        """Add the seconds spent in the block to ``timings[name]``, and this process's CPU
+        seconds to ``timings[name + "_cpu"]`` (when timings are kept)."""
+        if self.timings is None:
+            yield
+            return
+        started, cpu = time.perf_counter(), time.process_time()
+        try:
+            yield
+        finally:
+            timings = self.timings
+            timings[name] = timings.get(name, 0.0) + time.perf_counter() - started
+            timings[f"{name}_cpu"] = timings.get(f"{name}_cpu", 0.0) + time.process_time() - cpu
 
 
 def import_file(
@@ -95,23 +129,34 @@ def import_file(
     dry_run: bool = False,
     report: Callable[[RowOutcome], None] | None = None,
     progress: Callable[[int], None] | None = None,
+    timings: dict[str, float] | None = None,
 ) -> ImportSummary:
     """Import a file in batches of IMPORT_BATCH_ROWS rows, each batch atomic.
 
-    With ``dry_run`` every batch is rolled back: the report says what would happen.
+    With ``dry_run`` every batch is rolled back: the report says what would happen. With
+    ``timings`` (a dict), the seconds spent in each phase are added to it (the benchmark's
+    breakdown).
     """
     summary = ImportSummary()
-    run = _Run(source, source_organisation(source), name_frequencies(fresh=True))
+    run = _Run(source, source_organisation(source).pk, name_frequencies(fresh=True), timings)
     with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
-        for batch in _batches(read_rows(handle, path.name), settings.IMPORT_BATCH_ROWS):
+        rows = read_rows(handle, path.name)
+        while True:
+            with run.phase("read"):
+                batch = _next_batch(rows, settings.IMPORT_BATCH_ROWS)
+            if not batch:
+                break
             try:
-                with transaction.atomic():
+                with run.phase("batch"), transaction.atomic():
                     outcomes = _import_batch(batch, run)
-                    batch_audit(batch, outcomes, source=source, dry_run=dry_run)
+                    with run.phase("audit"):
+                        batch_audit(batch, outcomes, source=source, dry_run=dry_run)
                     if dry_run:
                         transaction.set_rollback(True)
-            except DatabaseError:
-                outcomes = import_rows_one_by_one(batch, source=source, dry_run=dry_run)
+            except (DatabaseError, psycopg.Error):
+                # COPY reports the database's refusal in psycopg's own exceptions.
+                with run.phase("row_by_row"):
+                    outcomes = import_rows_one_by_one(batch, source=source, dry_run=dry_run)
             for outcome in outcomes:
                 summary.add(outcome)
                 if report:
@@ -121,39 +166,59 @@ def import_file(
     return summary
 
 
-def _batches(
-    rows: Iterable[tuple[int, dict[str, str]]], size: int
-) -> Iterator[list[tuple[int, dict[str, str]]]]:
+def _next_batch(
+    rows: Iterator[tuple[int, dict[str, str]]], size: int
+) -> list[tuple[int, dict[str, str]]]:
     batch: list[tuple[int, dict[str, str]]] = []
     for item in rows:
         batch.append(item)
         if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+            break
+    return batch
+
+
+@contextlib.contextmanager
+def _cursor() -> Iterator[Any]:
+    """A cursor of Django's connection (so inside the batch's transaction, and counted by
+    Django's query log in tests) that binds parameters on the server."""
+    connection.ensure_connection()
+    raw = psycopg.Cursor(connection.connection)
+    wrapped = (
+        connection.make_debug_cursor(raw)
+        if connection.queries_logged
+        else connection.make_cursor(raw)
+    )
+    try:
+        yield wrapped
+    finally:
+        raw.close()
 
 
 def _import_batch(batch: list[tuple[int, dict[str, str]]], run: _Run) -> list[RowOutcome]:
     rejected: dict[int, RowOutcome] = {}
     people: dict[str, _Person] = {}
-    for line, row in batch:
-        source_id = row.get("source_id", "")
-        try:
-            record = parse(row)
-        except RowError as error:
-            rejected[line] = RowOutcome(line, source_id, "rejected", reason=str(error))
-            continue
-        person = people.setdefault(source_id, _Person(source_id, record))
-        person.rows.append((line, row, record))
+    with run.phase("parse"):
+        for line, row in batch:
+            source_id = row.get("source_id", "")
+            try:
+                record = parse(row)
+            except RowError as error:
+                rejected[line] = RowOutcome(line, source_id, "rejected", reason=str(error))
+                continue
+            person = people.get(source_id)
+            if person is None:
+                person = people[source_id] = _Person(source_id, record)
+            person.rows.append((line, row, record))
 
-    _resolve_known(people, run)
-    fresh = [p for p in people.values() if not p.known and p.waiting is None]
-    _decide(fresh, run)
-    _write(people, run)
+    with _cursor() as cursor:
+        with run.phase("known"):
+            _resolve_known(cursor, people, run)
+        fresh = [p for p in people.values() if not p.known and p.waiting is None]
+        _decide(cursor, fresh, run)
+        _write(cursor, people, run)
 
     outcomes = []
-    firsts = {p.rows[0][0]: p for p in people.values()}
+    firsts = {p.rows[0][0] for p in people.values()}
     by_line = {line: p for p in people.values() for line, _, _ in p.rows}
     for line, _ in batch:
         if line in rejected:
@@ -189,27 +254,31 @@ def _import_batch(batch: list[tuple[int, dict[str, str]]], run: _Run) -> list[Ro
     return outcomes
 
 
-def _resolve_known(people: dict[str, _Person], run: _Run) -> None:
+def _resolve_known(cursor: Any, people: dict[str, _Person], run: _Run) -> None:
     """People whose id the source has sent before, and people waiting for review."""
     ids = list(people)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT s.source_id, s.child_id, c.public_id::text FROM feeds_sourcerecord s"
-            " JOIN records_child c ON c.id = s.child_id"
-            " WHERE s.source = %s AND s.source_id = ANY(%s)",
-            [run.source, ids],
-        )
-        for source_id, child_id, public_id in cursor.fetchall():
-            person = people[source_id]
-            person.known, person.outcome = True, "linked"
-            person.child_id, person.public_id = child_id, public_id
-            person.reasons = [KNOWN_REASON]
-    for item in ReviewItem.objects.filter(
-        source=run.source, source_id__in=ids, status=ReviewStatus.OPEN
-    ):
-        person = people[item.source_id]
+    cursor.execute(
+        "SELECT s.source_id, s.child_id, c.public_id::text FROM feeds_sourcerecord s"
+        " JOIN records_child c ON c.id = s.child_id"
+        " WHERE s.source = %s AND s.source_id = ANY(%s)",
+        [run.source, ids],
+    )
+    for source_id, child_id, public_id in cursor.fetchall():
+        person = people[source_id]
+        person.known, person.outcome = True, "linked"
+        person.child_id, person.public_id = child_id, public_id
+        person.reasons = [KNOWN_REASON]
+    cursor.execute(
+        "SELECT id, source_id, rows FROM feeds_reviewitem"
+        " WHERE source = %s AND source_id = ANY(%s) AND status = 'open'",
+        [run.source, ids],
+    )
+    for item_id, source_id, rows in cursor.fetchall():
+        person = people[source_id]
         if not person.known:
-            person.waiting, person.outcome = item, "review"
+            # Django reads jsonb as text and decodes it itself.
+            waiting_rows = json.loads(rows) if isinstance(rows, str) else rows
+            person.waiting, person.outcome = _Waiting(item_id, waiting_rows), "review"
             person.reasons = [WAITING_REASON]
 
 
@@ -226,11 +295,12 @@ def _block_keys(person: Person) -> set[tuple]:
     return keys
 
 
-def _probe_keys(person: Person) -> set[tuple]:
+def _probe_keys(person: Person, dates: Iterable[datetime.date]) -> set[tuple]:
     keys: set[tuple] = set()
-    for dob in blocking.loose_dates(person.date_of_birth):
-        keys |= {("f", key, dob) for key in blocking.family_keys(person)}
-        keys |= {("g", key, dob) for key in blocking.given_keys(person)}
+    families, givens = blocking.family_keys(person), blocking.given_keys(person)
+    for dob in dates:
+        keys |= {("f", key, dob) for key in families}
+        keys |= {("g", key, dob) for key in givens}
     if person.nhs_number:
         keys.add(("nhs", person.nhs_number))
     if person.upn:
@@ -238,33 +308,78 @@ def _probe_keys(person: Person) -> set[tuple]:
     return keys
 
 
-def _decide(fresh: list[_Person], run: _Run) -> None:
+class _Newcomers:
+    """The people of this batch decided "create" so far, found by their blocking keys."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[tuple, list[Candidate]] = {}
+        self.dates: set[datetime.date] = set()
+
+    def add(self, person: Person, newcomer: Candidate) -> None:
+        self.dates.add(person.date_of_birth)
+        for key in _block_keys(person):
+            self.by_key.setdefault(key, []).append(newcomer)
+
+    def meeting(self, person: Person) -> Iterator[Candidate]:
+        """Newcomers sharing a probe key with ``person``. The name keys (the costly part)
+        are worked out only when a newcomer was born on one of the person's loose dates."""
+        if not self.by_key:
+            return
+        dates = [d for d in blocking.loose_dates(person.date_of_birth) if d in self.dates]
+        if dates:
+            keys: Iterable[tuple] = _probe_keys(person, dates)
+        else:
+            keys = [("nhs", person.nhs_number)] if person.nhs_number else []
+            if person.upn:
+                keys = [*keys, ("upn", person.upn)]
+        for key in keys:
+            yield from self.by_key.get(key, ())
+
+
+def _decide(cursor: Any, fresh: list[_Person], run: _Run) -> None:
     """Candidates for every new person in one join, then decisions in line order."""
     if not fresh:
         return
-    facts_of = {index: person_facts(p.record.person) for index, p in enumerate(fresh)}
-    with connection.cursor() as cursor:
+    with run.phase("facts"):
+        facts_of = {}
+        for index, person in enumerate(fresh):
+            person.facts = facts_of[index] = person_facts(person.record.person)
+    with run.phase("candidates"):
         found = blocking.candidate_ids(cursor, facts_of)
+    with run.phase("candidate_facts"):
         facts = blocking.candidate_facts(
             cursor, {c for ids in found.values() for c in ids}, source=run.source
         )
         not_same = blocking.not_same_pairs(
             cursor, source=run.source, source_ids=[p.source_id for p in fresh]
         )
-    in_batch: dict[tuple, list[Candidate]] = {}
+    with run.phase("score"):
+        _score(fresh, facts_of, found, facts, not_same, run)
+
+
+def _score(
+    fresh: list[_Person],
+    facts_of: dict[int, Person],
+    found: dict[int, set[int]],
+    facts: dict[int, Candidate],
+    not_same: dict[str, set[int]],
+    run: _Run,
+) -> None:
+    newcomers = _Newcomers()
+    link_score, review_score = settings.MATCH_LINK_SCORE, settings.MATCH_REVIEW_SCORE
+    margin = settings.MATCH_MARGIN
     for index, person in enumerate(fresh):
         facts_of_person = facts_of[index]
         pool = {c: facts[c] for c in found.get(index, ()) if c in facts}
-        for key in _probe_keys(facts_of_person):
-            for candidate in in_batch.get(key, ()):
-                pool[candidate.child_id] = candidate
+        for candidate in newcomers.meeting(facts_of_person):
+            pool[candidate.child_id] = candidate
         verdict = decide(
             facts_of_person,
             pool.values(),
             source_id=person.source_id,
-            link_score=settings.MATCH_LINK_SCORE,
-            review_score=settings.MATCH_REVIEW_SCORE,
-            margin=settings.MATCH_MARGIN,
+            link_score=link_score,
+            review_score=review_score,
+            margin=margin,
             frequencies=run.frequencies,
             not_same=frozenset(not_same.get(person.source_id, ())),
         )
@@ -295,146 +410,308 @@ def _decide(fresh: list[_Person], run: _Run) -> None:
                 upns=frozenset({facts_of_person.upn} - {""}),
                 source_ids={person.source_id},
             )
-            for key in _block_keys(facts_of_person):
-                in_batch.setdefault(key, []).append(newcomer)
+            newcomers.add(facts_of_person, newcomer)
         else:
             person.outcome = "review"
 
 
-def _write(people: dict[str, _Person], run: _Run) -> None:
+def _write(cursor: Any, people: dict[str, _Person], run: _Run) -> None:
     now = timezone.now()
+    history = _History(now)
     everyone = list(people.values())
-    linked_now = {p.child_id for p in everyone if p.outcome == "linked" and not p.known}
-    public_ids = dict(Child.objects.filter(pk__in=linked_now).values_list("pk", "public_id"))
-    for person in everyone:
-        if person.outcome == "linked" and not person.known:
-            person.public_id = str(public_ids[person.child_id])
-    _create_children([p for p in everyone if p.outcome == "created"], run, now)
+    with run.phase("write_children"):
+        linked_now = [p.child_id for p in everyone if p.outcome == "linked" and not p.known]
+        if linked_now:
+            cursor.execute(
+                "SELECT id, public_id::text FROM records_child WHERE id = ANY(%s)", [linked_now]
+            )
+            public_ids = dict(cursor.fetchall())
+            for person in everyone:
+                if person.outcome == "linked" and not person.known:
+                    person.public_id = public_ids[person.child_id]
+        _create_children(cursor, [p for p in everyone if p.outcome == "created"], now, history)
     linked = [p for p in everyone if p.outcome in ("linked", "created")]
-    _link_children(linked, run, now)
-    _reviews([p for p in everyone if p.outcome == "review"], run)
-    _flag_source_duplicates([p for p in everyone if p.duplicates], people, run)
+    with run.phase("write_links"):
+        _link_children(cursor, linked, run, now)
+    with run.phase("write_involvements"):
+        _involvements(cursor, linked, run, now, history)
+    with run.phase("write_reviews"):
+        _reviews(cursor, [p for p in everyone if p.outcome == "review"], run, now)
+        _flag_source_duplicates(cursor, [p for p in everyone if p.duplicates], run, now)
+    with run.phase("write_history"):
+        history.write(cursor)
 
 
-def _create_children(created: list[_Person], run: _Run, now: datetime.datetime) -> None:
+# -- writing rows -----------------------------------------------------------------------------
+
+
+def _copy(cursor: Any, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _copy_ignoring_conflicts(
+    cursor: Any, table: str, columns: Sequence[str], rows: list[Sequence]
+) -> None:
+    """COPY into a staging table shaped like ``table``, then ``INSERT ... ON CONFLICT DO
+    NOTHING`` from it: rows the table holds already (a re-run) are left as they are."""
+    if not rows:
+        return
+    names = ", ".join(columns)  # table and column names: this module's constants
+    stage = f"feed_stage_{table}"
+    cursor.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS"  # noqa: S608  # nosec B608
+        f" SELECT {names} FROM {table} WITH NO DATA; TRUNCATE {stage}"
+    )
+    _copy(cursor, stage, columns, rows)
+    cursor.execute(
+        f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage} ON CONFLICT DO NOTHING"  # noqa: S608  # nosec B608
+    )
+
+
+def _new_ids(cursor: Any, table: str, count: int, *, public_ids: bool = False) -> list[tuple]:
+    """``count`` ids from ``table``'s sequence (with a random public id each), one query."""
+    if not count:
+        return []
+    extra = ", gen_random_uuid()::text" if public_ids else ""
+    cursor.execute(
+        f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')){extra}"  # noqa: S608  # nosec B608
+        " FROM generate_series(1, %s::int)",
+        [count],
+    )
+    return cursor.fetchall()
+
+
+@lru_cache(maxsize=65536)
+def _search_forms(name: str) -> tuple[str, str]:
+    """A name's normalised form and phonetic key, as ``ChildName.set_search_forms`` makes them."""
+    norm = normalise_name(name)
+    return norm, phonetic_key(norm)
+
+
+_CHILD_COLUMNS = (
+    "id",
+    "public_id",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "gender",
+    "is_shielded",
+    "shield_review_due",
+    "consent_until_25",
+    "date_of_death",
+    "archived_on",
+    "merged_into_id",
+    "created_at",
+    "updated_at",
+)
+_NAME_COLUMNS = (
+    "child_id",
+    "kind",
+    "given_name",
+    "family_name",
+    "given_norm",
+    "family_norm",
+    "given_key",
+    "family_key",
+    "used_until",
+)
+_ADDRESS_COLUMNS = (
+    "id",
+    "child_id",
+    "status",
+    "line_1",
+    "line_2",
+    "town",
+    "postcode",
+    "postcode_district",
+    "moved_in",
+    "moved_out",
+)
+
+
+def _create_children(
+    cursor: Any, created: list[_Person], now: datetime.datetime, history: "_History"
+) -> None:
+    """The new children with their names and addresses, by COPY (ids from the sequences)."""
     if not created:
         return
-    children = []
-    for person in created:
+    with_address = [p for p in created if p.record.person.postcode]
+    cursor.execute(
+        "SELECT nextval(pg_get_serial_sequence('records_child', 'id')), gen_random_uuid()::text,"
+        " CASE WHEN g <= %s::int"
+        " THEN nextval(pg_get_serial_sequence('records_address', 'id')) END"
+        " FROM generate_series(1, %s::int) g",
+        [len(with_address), len(created)],
+    )
+    ids = cursor.fetchall()
+    stand_ins: dict[int, int] = {}
+    children, names = [], []
+    for person, (child_id, public_id, _) in zip(created, ids, strict=True):
+        stand_ins[person.child_id] = child_id  # type: ignore[index]
+        person.child_id, person.public_id = child_id, public_id
         incoming = person.record.person
         children.append(
-            Child(
-                public_id=uuid.uuid4(),
-                given_name=incoming.given_name,
-                family_name=incoming.family_name,
-                date_of_birth=incoming.date_of_birth,
-                gender=incoming.gender,
+            (
+                child_id,
+                public_id,
+                incoming.given_name,
+                incoming.family_name,
+                incoming.date_of_birth,
+                incoming.gender,
+                False,
+                None,
+                False,
+                None,
+                None,
+                None,
+                now,
+                now,
             )
         )
-    Child.objects.bulk_create(children)
-    stand_ins: dict[int, int] = {}
-    names, addresses = [], []
-    for person, child in zip(created, children, strict=True):
-        stand_ins[person.child_id] = child.pk  # type: ignore[index]
-        person.child_id, person.public_id = child.pk, str(child.public_id)
-        incoming = person.record.person
+        given_norm, given_key = _search_forms(incoming.given_name)
+        family_norm, family_key = _search_forms(incoming.family_name)
         names.append(
-            ChildName(
-                child=child,
-                kind=NameKind.CURRENT,
-                given_name=incoming.given_name,
-                family_name=incoming.family_name,
+            (
+                child_id,
+                NameKind.CURRENT.value,
+                incoming.given_name,
+                incoming.family_name,
+                given_norm,
+                family_norm,
+                given_key,
+                family_key,
+                None,
             )
         )
         for family in incoming.former_family_names:
+            former_norm, former_key = _search_forms(family)
             names.append(
-                ChildName(
-                    child=child,
-                    kind=NameKind.FORMER,
-                    given_name=incoming.given_name,
-                    family_name=family,
+                (
+                    child_id,
+                    NameKind.FORMER.value,
+                    incoming.given_name,
+                    family,
+                    given_norm,
+                    former_norm,
+                    given_key,
+                    former_key,
+                    None,
                 )
             )
-        if incoming.postcode:
-            postcode = normalise_postcode(incoming.postcode)
-            addresses.append(
-                Address(
-                    child=child,
-                    status=AddressStatus.CURRENT,
-                    line_1=person.record.address_line or "Address not given",
-                    postcode=postcode,
-                    postcode_district=postcode_district(postcode),
-                )
+    addresses = []
+    for person, (_, _, address_id) in zip(with_address, ids, strict=False):
+        postcode = normalise_postcode(person.record.person.postcode)
+        addresses.append(
+            (
+                address_id,
+                person.child_id,
+                AddressStatus.CURRENT.value,
+                person.record.address_line or "Address not given",
+                "",
+                "",
+                postcode,
+                postcode_district(postcode),
+                None,
+                None,
             )
-    for name in names:
-        name.set_search_forms()
-    ChildName.objects.bulk_create(names)
-    Address.objects.bulk_create(addresses)
-    _history_created([*children, *addresses], now)
+        )
+    _copy(cursor, "records_child", _CHILD_COLUMNS, children)
+    _copy(cursor, "records_childname", _NAME_COLUMNS, names)
+    _copy(cursor, "records_address", _ADDRESS_COLUMNS, addresses)
+    history.created(Child, _CHILD_COLUMNS, children, [f"{c[2]} {c[3]}" for c in children])
+    history.created(
+        Address,
+        _ADDRESS_COLUMNS,
+        addresses,
+        [", ".join(part for part in (a[3], a[4], a[5], a[6]) if part) for a in addresses],
+    )
     for person in created:  # a flag may point at a child created earlier in this batch
         person.duplicates = tuple(
             (stand_ins.get(child_id, child_id), score) for child_id, score in person.duplicates
         )
 
 
-def _link_children(people: list[_Person], run: _Run, now: datetime.datetime) -> None:
-    """Source records, identifiers and involvements of people who have a child now."""
-    SourceRecord.objects.bulk_create(
-        [
-            SourceRecord(source=run.source, source_id=p.source_id, child_id=p.child_id)
-            for p in people
-            if not p.known
-        ],
-        ignore_conflicts=True,
+def _link_children(cursor: Any, people: list[_Person], run: _Run, now: datetime.datetime) -> None:
+    """Source records and identifiers of people who have a child now."""
+    _copy(
+        cursor,
+        "feeds_sourcerecord",
+        ("source", "source_id", "child_id", "created_at"),
+        ((run.source, p.source_id, p.child_id, now) for p in people if not p.known),
     )
-    identifiers = []
+    identifiers = {}
     for person in people:
         for _, _, record in person.rows:
             for kind, value in (("nhs", record.person.nhs_number), ("upn", record.upn)):
                 if value:
-                    identifiers.append(
-                        ChildIdentifier(
-                            child_id=person.child_id, kind=kind, value=value, issued_by=run.issuer
-                        )
-                    )
-    ChildIdentifier.objects.bulk_create(identifiers, ignore_conflicts=True)
-    wanted: dict[str, tuple[_Person, dict[str, str]]] = {}
-    for person in people:
-        for _, _, record in person.rows:
-            if record.involvement:
-                data = record.involvement
-                reference = f"{person.source_id}|{data['service_code']}|{data['start']}"
-                wanted[reference] = (person, data)  # a later row of the file wins
-    if wanted:
-        _involvements(wanted, run, now)
+                    identifiers.setdefault((kind, value), person.child_id)
+    _copy_ignoring_conflicts(
+        cursor,
+        "records_childidentifier",
+        ("child_id", "kind", "value", "issued_by_id"),
+        [(child_id, kind, value, run.issuer_id) for (kind, value), child_id in identifiers.items()],
+    )
 
 
-def _services(rows: Iterable[dict[str, str]], run: _Run, now: datetime.datetime) -> dict:
+# -- involvements ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Service:
+    id: int
+    organisation_id: int
+    name: str
+
+
+def _services(
+    cursor: Any, rows: Iterable[dict[str, str]], run: _Run, history: "_History"
+) -> dict[str, _Service]:
     first: dict[str, dict[str, str]] = {}
     for data in rows:
         first.setdefault(data["service_code"], data)
-    services = {s.code: s for s in Service.objects.filter(code__in=list(first))}
+    cursor.execute(
+        "SELECT code, id, organisation_id, name FROM involvements_service WHERE code = ANY(%s)",
+        [list(first)],
+    )
+    services = {code: _Service(*rest) for code, *rest in cursor.fetchall()}
     missing = [
         Service(
             code=code,
-            organisation=run.issuer,
+            organisation_id=run.issuer_id,
             name=data["service_name"],
             service_type=data["service_type"],
         )
         for code, data in first.items()
         if code not in services
     ]
-    if missing:
+    if missing:  # a new service: rare, so the ORM's few statements will do
         Service.objects.bulk_create(missing, ignore_conflicts=True)
-        made = Service.objects.filter(code__in=[s.code for s in missing])
-        services.update({s.code: s for s in made})
-        _history_created([s for s in made], now)
+        made = list(Service.objects.filter(code__in=[s.code for s in missing]))
+        services.update({s.code: _Service(s.pk, s.organisation_id, s.name) for s in made})
+        history.created_instances(made)
     return services
 
 
+_PRACTITIONER_COLUMNS = (
+    "id",
+    "public_id",
+    "organisation_id",
+    "name",
+    "job_title",
+    "email",
+    "phone",
+)
+
+
 def _practitioners(
-    rows: Iterable[dict[str, str]], services: dict, now: datetime.datetime
-) -> dict[tuple, Practitioner]:
+    cursor: Any,
+    rows: Iterable[dict[str, str]],
+    services: dict[str, _Service],
+    history: "_History",
+) -> dict[tuple, int]:
+    """The id of each (organisation, name, email) practitioner; new ones made by COPY."""
     first: dict[tuple, dict[str, str]] = {}
     for data in rows:
         if data["practitioner_name"]:
@@ -443,105 +720,48 @@ def _practitioners(
             first.setdefault(key, data)
     if not first:
         return {}
-    found: dict[tuple, Practitioner] = {}
-    for practitioner in Practitioner.objects.filter(
-        organisation_id__in={key[0] for key in first},
-        name__in={key[1] for key in first},
-        email__in={key[2] for key in first},
-    ).order_by("id"):
-        found.setdefault(
-            (practitioner.organisation_id, practitioner.name, practitioner.email), practitioner
+    organisations, names, emails = (list(column) for column in zip(*first, strict=True))
+    cursor.execute(
+        "SELECT DISTINCT ON (p.organisation_id, p.name, p.email)"
+        " p.organisation_id, p.name, p.email, p.id FROM involvements_practitioner p"
+        " JOIN unnest(%s::bigint[], %s::text[], %s::text[]) AS k (organisation_id, name, email)"
+        " ON p.organisation_id = k.organisation_id AND p.name = k.name AND p.email = k.email"
+        " ORDER BY p.organisation_id, p.name, p.email, p.id",
+        [organisations, names, emails],
+    )
+    found = {(o, n, e): pk for o, n, e, pk in cursor.fetchall()}
+    missing = [key for key in first if key not in found]
+    made = []
+    new_ids = _new_ids(cursor, "involvements_practitioner", len(missing), public_ids=True)
+    for key, (pk, public_id) in zip(missing, new_ids, strict=True):
+        data = first[key]
+        made.append(
+            (
+                pk,
+                public_id,
+                key[0],
+                key[1],
+                data["practitioner_role"],
+                key[2],
+                data["practitioner_phone"],
+            )
         )
-    missing = [
-        Practitioner(
-            organisation_id=key[0],
-            name=key[1],
-            email=key[2],
-            job_title=data["practitioner_role"],
-            phone=data["practitioner_phone"],
-        )
-        for key, data in first.items()
-        if key not in found
-    ]
-    Practitioner.objects.bulk_create(missing)
-    for practitioner in missing:
-        found[(practitioner.organisation_id, practitioner.name, practitioner.email)] = practitioner
-    _history_created(missing, now)
+        found[key] = pk
+    _copy(cursor, "involvements_practitioner", _PRACTITIONER_COLUMNS, made)
+    history.created(Practitioner, _PRACTITIONER_COLUMNS, made, [f"{p[3]}, {p[4]}" for p in made])
     return found
-
-
-_COMPARED = ("child_id", "service_id", "practitioner_id", "role", "start_date", "end_date")
-
-
-def _involvements(
-    wanted: dict[str, tuple[_Person, dict[str, str]]], run: _Run, now: datetime.datetime
-) -> None:
-    """Create or update each involvement by its natural key; an unchanged one is left be."""
-    rows = [data for _, data in wanted.values()]
-    services = _services(rows, run, now)
-    practitioners = _practitioners(rows, services, now)
-    existing = {
-        i.external_ref: i
-        for i in Involvement.objects.filter(source=run.source, external_ref__in=list(wanted))
-    }
-    created, changed, before = [], [], []
-    for reference, (person, data) in wanted.items():
-        service = services[data["service_code"]]
-        practitioner = practitioners.get(
-            (service.organisation_id, data["practitioner_name"], data["practitioner_email"])
-        )
-        values = {
-            "child_id": person.child_id,
-            "service_id": service.pk,
-            "practitioner_id": practitioner.pk if practitioner else None,
-            "role": data["practitioner_role"],
-            "start_date": datetime.date.fromisoformat(data["start"]),
-            "end_date": datetime.date.fromisoformat(data["end"]) if data["end"] else None,
-        }
-        old = existing.get(reference)
-        if old is None:
-            involvement = Involvement(
-                source=run.source,
-                external_ref=reference,
-                is_sensitive=False,
-                updated_at=now,
-                **values,
-            )
-            involvement.service, involvement.practitioner = service, practitioner
-            created.append(involvement)
-        elif any(getattr(old, name) != value for name, value in values.items()) or (
-            old.is_sensitive
-        ):
-            before.append(
-                Involvement(
-                    **{f.attname: getattr(old, f.attname) for f in old._meta.concrete_fields}
-                )
-            )
-            for name, value in values.items():
-                setattr(old, name, value)
-            old.is_sensitive, old.updated_at = False, now
-            old.service, old.practitioner = service, practitioner
-            changed.append(old)
-    _copy_involvements(created)
-    if changed:
-        Involvement.objects.bulk_update(
-            changed, [*_COMPARED, "is_sensitive", "updated_at"], batch_size=1000
-        )
-    _history_created(created, now)
-    _history_updated(before, changed, now)
-    _notify_followers(created, before, changed)
 
 
 _INVOLVEMENT_COLUMNS = (
     "id",
     "public_id",
+    "child_id",
+    "service_id",
+    "practitioner_id",
     "role",
     "start_date",
     "end_date",
     "is_sensitive",
-    "child_id",
-    "practitioner_id",
-    "service_id",
     "basis",
     "basis_by",
     "basis_note",
@@ -549,30 +769,137 @@ _INVOLVEMENT_COLUMNS = (
     "source",
     "updated_at",
 )
+# What a feed sets on an involvement (and so what an update can change).
+_COMPARED = (
+    "child_id",
+    "service_id",
+    "practitioner_id",
+    "role",
+    "start_date",
+    "end_date",
+    "is_sensitive",
+)
 
 
-def _copy_involvements(created: list[Involvement]) -> None:
-    """New involvements by COPY, their ids taken from the table's sequence first."""
-    if not created:
+@dataclass
+class _InvolvementChange:
+    """One involvement the batch creates or changes: its values after (and before)."""
+
+    id: int
+    public_id: str
+    values: dict[str, Any]
+    service: _Service
+    before: dict[str, Any] | None = None
+
+
+def _involvements(
+    cursor: Any, people: list[_Person], run: _Run, now: datetime.datetime, history: "_History"
+) -> None:
+    """Create or update each involvement by its natural key; an unchanged one is left be."""
+    wanted: dict[str, tuple[_Person, dict[str, str]]] = {}
+    for person in people:
+        for _, _, record in person.rows:
+            if record.involvement:
+                data = record.involvement
+                reference = f"{person.source_id}|{data['service_code']}|{data['start']}"
+                wanted[reference] = (person, data)  # a later row of the file wins
+    if not wanted:
         return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence('involvements_involvement', 'id'))"
-            " FROM generate_series(1, %s)",
-            [len(created)],
+    rows = [data for _, data in wanted.values()]
+    services = _services(cursor, rows, run, history)
+    practitioners = _practitioners(cursor, rows, services, history)
+    cursor.execute(
+        "SELECT external_ref, id, public_id::text, child_id, service_id, practitioner_id, role,"
+        " start_date, end_date, is_sensitive, updated_at FROM involvements_involvement"
+        " WHERE source = %s AND source <> '' AND external_ref = ANY(%s)",
+        [run.source, list(wanted)],
+    )
+    existing = {
+        reference: (pk, public_id, dict(zip((*_COMPARED, "updated_at"), values, strict=True)))
+        for reference, pk, public_id, *values in cursor.fetchall()
+    }
+    created: list[tuple[str, _Service, dict[str, Any]]] = []
+    changed: list[_InvolvementChange] = []
+    for reference, (person, data) in wanted.items():
+        service = services[data["service_code"]]
+        practitioner_id = practitioners.get(
+            (service.organisation_id, data["practitioner_name"], data["practitioner_email"])
         )
-        for involvement, (pk,) in zip(created, cursor.fetchall(), strict=True):
-            involvement.pk = pk
-        columns = ", ".join(_INVOLVEMENT_COLUMNS)
-        with cursor.copy(f"COPY involvements_involvement ({columns}) FROM STDIN") as copy:
-            for involvement in created:
-                copy.write_row(
-                    tuple(getattr(involvement, column) for column in _INVOLVEMENT_COLUMNS)
-                )
+        values = {
+            "child_id": person.child_id,
+            "service_id": service.id,
+            "practitioner_id": practitioner_id,
+            "role": data["practitioner_role"],
+            "start_date": datetime.date.fromisoformat(data["start"]),
+            "end_date": datetime.date.fromisoformat(data["end"]) if data["end"] else None,
+            "is_sensitive": False,
+        }
+        old = existing.get(reference)
+        if old is None:
+            created.append((reference, service, values))
+        elif any(old[2][name] != value for name, value in values.items()):
+            changed.append(
+                _InvolvementChange(old[0], old[1], {**values, "updated_at": now}, service, old[2])
+            )
+    new = [
+        _InvolvementChange(pk, public_id, values, service)
+        for (reference, service, values), (pk, public_id) in zip(
+            created,
+            _new_ids(cursor, "involvements_involvement", len(created), public_ids=True),
+            strict=True,
+        )
+    ]
+    copied = [
+        (
+            change.id,
+            change.public_id,
+            *change.values.values(),
+            "",
+            "",
+            "",
+            reference,
+            run.source,
+            now,
+        )
+        for change, (reference, _, _) in zip(new, created, strict=True)
+    ]
+    _copy(cursor, "involvements_involvement", _INVOLVEMENT_COLUMNS, copied)
+    if changed:
+        cursor.execute(
+            "UPDATE involvements_involvement i SET child_id = v.child_id,"
+            " service_id = v.service_id, practitioner_id = v.practitioner_id, role = v.role,"
+            " start_date = v.start_date, end_date = v.end_date, is_sensitive = false,"
+            " updated_at = %s"
+            " FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::text[],"
+            " %s::date[], %s::date[])"
+            " AS v (id, child_id, service_id, practitioner_id, role, start_date, end_date)"
+            " WHERE i.id = v.id",
+            [
+                now,
+                [c.id for c in changed],
+                *([c.values[name] for c in changed] for name in _COMPARED[:-1]),
+            ],
+        )
+    history.created(
+        Involvement,
+        _INVOLVEMENT_COLUMNS,
+        copied,
+        [f"{c.values['role']} ({c.service.name}) for child {c.values['child_id']}" for c in new],
+    )
+    for change in changed:
+        history.updated(
+            Involvement,
+            change.id,
+            f"{change.values['role']} ({change.service.name}) for child "
+            f"{change.values['child_id']}",
+            change.before or {},
+            change.values,
+        )
+    _notify_followers(cursor, new, changed)
 
 
 def _notify_followers(
-    created: list[Involvement], before: list[Involvement], changed: list[Involvement]
+    cursor: Any, created: list[_InvolvementChange], changed: list[_InvolvementChange]
 ) -> None:
     """Tell the followers of each child that someone started working with them (a new
     current involvement) or stopped (an end date reached), as the page and the API do:
@@ -582,69 +909,116 @@ def _notify_followers(
     events = [
         (i, "started working with")
         for i in created
-        if i.start_date <= today and (i.end_date is None or i.end_date >= today)
+        if i.values["start_date"] <= today
+        and (i.values["end_date"] is None or i.values["end_date"] >= today)
     ]
     events += [
-        (new, "stopped working with")
-        for old, new in zip(before, changed, strict=True)
-        if old.end_date is None and new.end_date is not None and new.end_date <= today
+        (i, "stopped working with")
+        for i in changed
+        if i.before
+        and i.before["end_date"] is None
+        and i.values["end_date"] is not None
+        and i.values["end_date"] <= today
     ]
-    touched = {i.child_id for i, _ in events}
+    touched = sorted({i.values["child_id"] for i, _ in events})
     if not touched:
         return
-    followed = set(
-        Follow.objects.filter(child_id__in=touched).values_list("child_id", flat=True).distinct()
+    cursor.execute(
+        "SELECT DISTINCT child_id FROM notifications_follow WHERE child_id = ANY(%s)", [touched]
     )
+    followed = {child_id for (child_id,) in cursor.fetchall()}
     if not followed:
         return
+    mine = [(i, verb) for i, verb in events if i.values["child_id"] in followed]
     children = Child.objects.in_bulk(followed)
-    for involvement, verb in events:
-        if involvement.child_id in followed:
-            involvement.child = children[involvement.child_id]
-            involvement_followers_notify(involvement=involvement, verb=verb, actor=None)
+    services = Service.objects.in_bulk({i.values["service_id"] for i, _ in mine})
+    practitioners = Practitioner.objects.in_bulk(
+        {i.values["practitioner_id"] for i, _ in mine} - {None}
+    )
+    for change, verb in mine:
+        values = change.values
+        involvement = Involvement(
+            id=change.id,
+            public_id=uuid.UUID(change.public_id),
+            role=values["role"],
+            start_date=values["start_date"],
+            end_date=values["end_date"],
+            is_sensitive=values["is_sensitive"],
+        )
+        involvement.child = children[values["child_id"]]
+        involvement.service = services[values["service_id"]]
+        involvement.practitioner = practitioners.get(values["practitioner_id"])
+        involvement_followers_notify(involvement=involvement, verb=verb, actor=None)
 
 
-def _reviews(waiting: list[_Person], run: _Run) -> None:
-    """New review items, and rows added to the ones already waiting."""
+# -- review items and flags ---------------------------------------------------------------------
+
+_REVIEW_COLUMNS = (
+    "public_id",
+    "source",
+    "source_id",
+    "incoming",
+    "rows",
+    "candidate_id",
+    "score",
+    "reasons",
+    "explanation",
+    "status",
+    "created_at",
+)
+
+
+def _reviews(cursor: Any, waiting: list[_Person], run: _Run, now: datetime.datetime) -> None:
+    """New review items by COPY, and rows added to the ones already waiting."""
     new, grown = [], []
     for person in waiting:
-        rows = []
+        rows: list[dict[str, str]] = []
         for _, _, record in person.rows:
             if record.involvement and record.involvement not in rows:
                 rows.append(record.involvement)
         if person.waiting is not None:
             extra = [r for r in rows if r not in person.waiting.rows]
             if extra:
-                person.waiting.rows = [*person.waiting.rows, *extra]
-                grown.append(person.waiting)
+                grown.append((person.waiting.id, json.dumps([*person.waiting.rows, *extra])))
             continue
         new.append(
-            ReviewItem(
-                source=run.source,
-                source_id=person.source_id,
-                incoming={**person.rows[0][1]},
-                rows=rows,
-                candidate_id=person.child_id,
-                score=person.score,
-                reasons=person.reasons,
-                explanation=person.explanation,
+            (
+                str(uuid.uuid4()),
+                run.source,
+                person.source_id,
+                json.dumps(person.rows[0][1]),
+                json.dumps(rows),
+                person.child_id,
+                person.score,
+                json.dumps(person.reasons),
+                json.dumps(person.explanation),
+                "open",
+                now,
             )
         )
-    ReviewItem.objects.bulk_create(new)
+    if new:
+        _copy(cursor, ReviewItem._meta.db_table, _REVIEW_COLUMNS, new)
     if grown:
-        ReviewItem.objects.bulk_update(grown, ["rows"])
+        cursor.execute(
+            "UPDATE feeds_reviewitem r SET rows = v.rows::jsonb"
+            " FROM unnest(%s::bigint[], %s::text[]) AS v (id, rows) WHERE r.id = v.id",
+            [[item_id for item_id, _ in grown], [rows for _, rows in grown]],
+        )
 
 
-def _flag_source_duplicates(flagged: list[_Person], people: dict[str, _Person], run: _Run) -> None:
+def _flag_source_duplicates(
+    cursor: Any, flagged: list[_Person], run: _Run, now: datetime.datetime
+) -> None:
     """ "Possible duplicate in the source": a new child near-identical to another id's child."""
-    child_ids = {child_id for p in flagged for child_id, _ in p.duplicates}
+    child_ids = sorted({child_id for p in flagged for child_id, _ in p.duplicates})
     if not child_ids:
         return
-    holders: dict[int, str] = {}
-    for record in SourceRecord.objects.filter(source=run.source, child_id__in=child_ids).order_by(
-        "source_id"
-    ):
-        holders.setdefault(record.child_id, record.source_id)
+    cursor.execute(
+        "SELECT DISTINCT ON (child_id) child_id, source_id FROM feeds_sourcerecord"
+        " WHERE source = %s AND child_id = ANY(%s) ORDER BY child_id, source_id",
+        [run.source, child_ids],
+    )
+    holders = dict(cursor.fetchall())
     flags = []
     for person in flagged:
         if person.outcome != "created":
@@ -653,16 +1027,22 @@ def _flag_source_duplicates(flagged: list[_Person], people: dict[str, _Person], 
             other = holders.get(child_id)
             if other and other != person.source_id:
                 flags.append(
-                    SourceDuplicate(
-                        source=run.source,
-                        source_id=person.source_id,
-                        child_id=person.child_id,
-                        other_source_id=other,
-                        other_child_id=child_id,
-                        score=score,
-                    )
+                    (run.source, person.source_id, person.child_id, other, child_id, score, now)
                 )
-    SourceDuplicate.objects.bulk_create(flags, ignore_conflicts=True)
+    _copy_ignoring_conflicts(
+        cursor,
+        SourceDuplicate._meta.db_table,
+        (
+            "source",
+            "source_id",
+            "child_id",
+            "other_source_id",
+            "other_child_id",
+            "score",
+            "created_at",
+        ),
+        flags,
+    )
 
 
 # -- change history (django-auditlog does not see bulk writes: write its rows ourselves) -----
@@ -675,54 +1055,95 @@ def _history_fields(model: type[Model]) -> tuple[tuple[str, str], ...]:
     return tuple((f.name, f.attname) for f in model._meta.concrete_fields if f.name not in excluded)
 
 
-def _changes(instance: Model, before: Model | None) -> dict[str, list[str]]:
-    changes = {}
-    for name, attname in _history_fields(type(instance)):
-        new = getattr(instance, attname)
-        old = getattr(before, attname) if before is not None else None
-        if before is None or old != new:
-            changes[name] = [str(old), str(new)]
-    return changes
+class _History:
+    """The batch's change-history rows, as django-auditlog would write them when saving
+    each object one by one, written by one COPY at the end of the batch."""
 
+    def __init__(self, now: datetime.datetime) -> None:
+        self.now = now
+        self.cid = get_cid()
+        self.rows: list[tuple] = []
 
-def _history_created(instances: list[Model], now: datetime.datetime) -> None:
-    _history([(instance, None) for instance in instances], LogEntry.Action.CREATE, now)
+    def _add(self, model: type[Model], pk: int, text: str, action: int, changes: dict) -> None:
+        content_type = ContentType.objects.get_for_model(model).pk
+        self.rows.append(
+            (content_type, str(pk), pk, text, action, json.dumps(changes), "", self.cid, self.now)
+        )
 
+    def created(
+        self,
+        model: type[Model],
+        columns: Sequence[str],
+        rows: Sequence[Sequence],
+        texts: Sequence[str],
+    ) -> None:
+        """Rows just COPYed into ``model``'s table (``columns`` name their values; a field
+        not among them holds its null default). ``texts`` are their ``str()``.
 
-def _history_updated(before: list[Model], after: list[Model], now: datetime.datetime) -> None:
-    _history(list(zip(after, before, strict=True)), LogEntry.Action.UPDATE, now)
-
-
-def _history(pairs: list[tuple[Model, Model | None]], action: int, now: datetime.datetime) -> None:
-    """One change-history row per instance, as django-auditlog would write it, by COPY."""
-    if not pairs:
-        return
-    cid = get_cid()
-    # Looked up before the COPY starts: the connection answers nothing else during one.
-    content_types = {
-        model: ContentType.objects.get_for_model(model) for model in {type(i) for i, _ in pairs}
-    }
-    with (
-        connection.cursor() as cursor,
-        cursor.copy(
-            "COPY auditlog_logentry (content_type_id, object_pk, object_id, object_repr, action,"
-            " changes, changes_text, cid, timestamp) FROM STDIN"
-        ) as copy,
-    ):
-        for instance, before in pairs:
-            changes = _changes(instance, before)
-            if not changes:
-                continue
-            copy.write_row(
-                (
-                    content_types[type(instance)].pk,
-                    str(instance.pk),
-                    instance.pk,
-                    str(instance),
-                    action,
-                    json.dumps(changes),
-                    "",
-                    cid,
-                    now,
-                )
+        The changes are ``{field: ["None", str(value)]}`` in field order, spelt as
+        ``json.dumps`` spells them, from one template per model (a dict and ``json.dumps``
+        per row cost more than the rest of the row's history together)."""
+        if not rows:
+            return
+        position = {name: index for index, name in enumerate(columns)}
+        template = ", ".join(
+            f'{encode_basestring_ascii(name)}: ["None", {{}}]' for name, _ in _history_fields(model)
+        )
+        template = "{{" + template + "}}"  # literal braces around the fields' {} slots
+        indexes = [position.get(attname) for _, attname in _history_fields(model)]
+        content_type = ContentType.objects.get_for_model(model).pk
+        pk_at = position["id"]
+        append, action, cid, now = self.rows.append, LogEntry.Action.CREATE, self.cid, self.now
+        none = encode_basestring_ascii("None")
+        for row, text in zip(rows, texts, strict=True):
+            changes = template.format(
+                *[
+                    none if index is None else encode_basestring_ascii(str(row[index]))
+                    for index in indexes
+                ]
             )
+            pk = row[pk_at]
+            append((content_type, str(pk), pk, text, action, changes, "", cid, now))
+
+    def created_instances(self, instances: Iterable[Model]) -> None:
+        for instance in instances:
+            changes = {
+                name: ["None", str(getattr(instance, attname))]
+                for name, attname in _history_fields(type(instance))
+            }
+            self._add(type(instance), instance.pk, str(instance), LogEntry.Action.CREATE, changes)
+
+    def updated(
+        self,
+        model: type[Model],
+        pk: int,
+        text: str,
+        before: dict[str, Any],
+        after: dict[str, Any],
+    ) -> None:
+        """``before`` and ``after`` hold the changed fields by attname."""
+        changes = {
+            name: [str(before.get(attname)), str(after[attname])]
+            for name, attname in _history_fields(model)
+            if attname in after and before.get(attname) != after[attname]
+        }
+        if changes:
+            self._add(model, pk, text, LogEntry.Action.UPDATE, changes)
+
+    def write(self, cursor: Any) -> None:
+        _copy(
+            cursor,
+            "auditlog_logentry",
+            (
+                "content_type_id",
+                "object_pk",
+                "object_id",
+                "object_repr",
+                "action",
+                "changes",
+                "changes_text",
+                "cid",
+                "timestamp",
+            ),
+            self.rows,
+        )
