@@ -347,7 +347,7 @@ SPECTACULAR_SETTINGS = {
 
 # Record matching for feeds (feeds/matching.py, docs/feeds.md): scores out of 100.
 MATCH_LINK_SCORE = env_int("MATCH_LINK_SCORE", 92)
-MATCH_REVIEW_SCORE = env_int("MATCH_REVIEW_SCORE", 70)
+MATCH_REVIEW_SCORE = env_int("MATCH_REVIEW_SCORE", 50)
 MATCH_MARGIN = env_int("MATCH_MARGIN", 6)
 IMPORT_BATCH_ROWS = env_int("IMPORT_BATCH_ROWS", 500)
 # Where uploaded feed files wait while they are imported (deleted afterwards).

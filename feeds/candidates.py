@@ -20,7 +20,14 @@ import contextlib
 import datetime
 from collections.abc import Iterable, Mapping
 
-from feeds.scoring import Candidate, NameFacts, NameFrequencies, Person
+from feeds.scoring import (
+    POSTCODE_MIN_COUNT,
+    POSTCODE_SAMPLE_ROWS,
+    Candidate,
+    NameFacts,
+    NameFrequencies,
+    Person,
+)
 from records.names import given_name_variants, phonetic_key
 
 _STAGING = """
@@ -198,8 +205,16 @@ def not_same_pairs(cursor, *, source: str, source_ids: Iterable[str]) -> dict[st
     return pairs
 
 
-def name_frequencies(cursor, *, at_least: int) -> NameFrequencies:
-    """Current given and family names held by at least ``at_least`` children."""
+def name_frequencies(
+    cursor, *, at_least: int, postcodes_at_least: int = POSTCODE_MIN_COUNT
+) -> NameFrequencies:
+    """How common names and postcodes are in the index (one scan of names, one of addresses).
+
+    Current given and family names held by at least ``at_least`` children; the number of
+    children; and the chance that two different children share a full postcode, or only its
+    district, once at least ``postcodes_at_least`` children have one (households included:
+    a shared postcode must prove more than living in one household).
+    """
     cursor.execute("SELECT count(*) FROM records_childname WHERE kind = 'current'")
     total = cursor.fetchone()[0]
     counts = {}
@@ -210,4 +225,29 @@ def name_frequencies(cursor, *, at_least: int) -> NameFrequencies:
             [at_least],
         )
         counts[column] = dict(cursor.fetchall())
-    return NameFrequencies(counts["given_norm"], counts["family_norm"], total)
+    # A large index is sampled (a fixed share of rows, the same rows each time): the share
+    # of pairs that share a postcode is the same in a fair sample, and a grouped scan of
+    # millions of addresses would hold an import up for seconds.
+    percent = min(100.0, 100.0 * POSTCODE_SAMPLE_ROWS / max(total, 1))
+    cursor.execute(
+        "SELECT by_postcode, sum(n * (n - 1))::float8, sum(n)::float8 FROM ("
+        " SELECT grouping(postcode_district) = 1 AS by_postcode, count(*) AS n"
+        " FROM records_address TABLESAMPLE BERNOULLI (%s) REPEATABLE (17)"
+        " WHERE status IN ('current', 'last_known') AND postcode <> ''"
+        " GROUP BY GROUPING SETS ((postcode), (postcode_district))) AS groups"
+        " GROUP BY by_postcode",
+        [percent],
+    )
+    shared = {}
+    for by_postcode, pairs, held in cursor.fetchall():
+        if held >= max(postcodes_at_least, 2):
+            shared["postcode" if by_postcode else "district"] = max(
+                pairs / (held * (held - 1)), 1 / (held * (held - 1))
+            )
+    return NameFrequencies(
+        counts["given_norm"],
+        counts["family_norm"],
+        total,
+        postcode_u=shared.get("postcode"),
+        district_u=shared.get("district"),
+    )
