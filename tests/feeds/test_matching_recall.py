@@ -4,6 +4,7 @@ to review, never made a duplicate; and the look-alikes that must still never lin
 import datetime
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from feeds import candidates as blocking
@@ -11,6 +12,7 @@ from feeds.matching import LINK, REVIEW, Incoming, match, person_facts
 from feeds.scoring import TF_MIN_COUNT, Candidate, NameFacts, NameFrequencies, score_pair
 from records.names import phonetic_key
 from tests.factories import make_child
+from tests.feeds.test_import import report_rows, row, write_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -47,12 +49,33 @@ def test_a_stranger_sharing_only_a_given_name_and_a_birthday_is_never_linked():
     assert decision.outcome != LINK
 
 
+def test_a_surname_change_and_a_typo_in_the_given_name_are_found_at_the_same_address():
+    amelia = make_child("Amelia", "Richardson", DOB, postcode="BS13 1TS")
+    decision = decide(incoming("Aelia", "Gregory", gender="F", postcode="BS13 1TS"))
+    assert (decision.outcome, decision.child) == (LINK, amelia)
+
+
 def test_a_surname_change_across_a_month_end_at_the_same_address_links():
     isobel = make_child("Isobel", "Clarke", datetime.date(2012, 3, 31), postcode="L5 1HY")
     decision = decide(
         incoming("Isobel", "Hawkins", datetime.date(2012, 4, 1), gender="F", postcode="L5 1HY")
     )
     assert (decision.outcome, decision.child) == (LINK, isobel)
+
+
+# -- typos in both names -----------------------------------------------------------------
+
+
+def test_typos_in_both_names_are_found_by_the_postcode_and_the_birthday():
+    mohammed = make_child("Mohammed", "Wright", DOB, gender="M", postcode="B1 2FZ")
+    decision = decide(incoming("Mohamemd", "Wirght", gender="M", postcode="B1 2FZ"))
+    assert (decision.outcome, decision.child) == (LINK, mohammed)
+
+
+def test_typos_in_both_names_after_a_move_are_found_by_the_initials_and_the_birthday():
+    florence = make_child("Florence", "Doyle", DOB, postcode="BS9 5TN")
+    decision = decide(incoming("Florenee", "Doyee", gender="F", postcode="B9 1QE"))
+    assert (decision.outcome, decision.child) == (LINK, florence)
 
 
 def test_two_letters_typed_the_wrong_way_round_in_a_short_name_are_a_near_spelling():
@@ -71,6 +94,12 @@ def test_a_middle_name_added_by_the_source_links():
     ava = make_child("Ava", "Jackson", DOB, postcode="BS9 2NG")
     decision = decide(incoming("Ava Zainab", "Jackson", gender="F", postcode="BS9 2NG"))
     assert (decision.outcome, decision.child) == (LINK, ava)
+
+
+def test_a_middle_name_and_a_new_surname_are_found_by_the_first_given_name():
+    kieran = make_child("Kieran", "Johnson", DOB, gender="M", postcode="LS5 6WE")
+    decision = decide(incoming("Kieran Charles", "Ahmed", gender="M"))
+    assert (decision.outcome, decision.child) == (REVIEW, kieran)
 
 
 def test_a_mistyped_first_name_with_a_middle_name_is_a_near_spelling():
@@ -160,3 +189,31 @@ def test_the_index_says_how_often_two_children_share_a_postcode_or_a_district():
     assert counted.postcode_u == pytest.approx(2 / 12)  # one pair of the 12 ordered pairs
     assert counted.district_u == pytest.approx(6 / 12)  # three children in SE6
     assert too_few.postcode_u is None and too_few.district_u is None
+
+
+# -- the bulk pipeline finds them the same way -------------------------------------------
+
+
+def test_an_import_links_a_surname_change_and_typos_in_both_names_without_duplicates(tmp_path):
+    freya = make_child("Freya", "Campbell", DOB, postcode="BS5 1UX")
+    mohammed = make_child("Mohammed", "Wright", DOB, gender="M", postcode="B1 2FZ")
+    rows = [
+        row(source_id="P1", given_name="Freya", family_name="Achterberg", postcode="BS5 1UX",
+            date_of_birth=DOB.isoformat()),
+        row(source_id="P2", given_name="Mohamemd", family_name="Wirght", gender="M",
+            postcode="B1 2FZ", date_of_birth=DOB.isoformat()),
+    ]  # fmt: skip
+    report = tmp_path / "report.csv"
+    call_command(
+        "import_records",
+        str(write_csv(tmp_path / "feed.csv", rows)),
+        "--source",
+        "HEALTH",
+        "--report",
+        str(report),
+    )
+    outcomes = {r["source_id"]: (r["outcome"], r["child_id"]) for r in report_rows(report)}
+    assert outcomes == {
+        "P1": ("linked", str(freya.public_id)),
+        "P2": ("linked", str(mohammed.public_id)),
+    }
