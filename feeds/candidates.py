@@ -1,6 +1,6 @@
 """Candidate children for incoming people, found in sets by blocking joins on indexed keys.
 
-The people of a batch (or the one person of ``feeds.matching.match``) are written to two
+The people of a batch (or the one person of ``feeds.matching.match``) are written to
 temporary staging tables: their blocking keys (a phonetic key of a name with one plausible
 date of birth) and their identifiers. One SQL statement then joins them with the index:
 
@@ -11,16 +11,35 @@ date of birth) and their identifiers. One SQL statement then joins them with the
 
 where the dates are the one given, a day either side (30 Sep / 1 Oct) and the day and month
 swapped; current, former and alias names of the child and former family names of the
-person all take part, and so do names typed the wrong way round. Only these pairs are
-scored. The facts about the candidates (names, postcodes, identifiers, this source's ids)
-are then read in one query each.
+person all take part, and so do names typed the wrong way round, each word of a given name
+with a middle name (Ava for Ava Zainab) and each half of a double-barrelled family name.
+
+People for whom that finds no child sharing both name keys (a surname changed without the
+old name, typos in both names, a middle name and a new surname) get a second, wider look,
+again one statement for the batch:
+
+- children at the same postcode born on one of those dates (``address_postcode_idx``): a
+  child who kept their address but whose names are garbled;
+- children born on the same day whose given and family names start with the same letters,
+  or whose given name is at most two keystrokes from the person's (``childname_dob``, read
+  from the index alone; ``levenshtein`` is fuzzystrmatch's).
+
+Only these pairs are scored. The facts about the candidates (names, postcodes, identifiers,
+this source's ids) are then read in one query each.
 """
 
 import contextlib
 import datetime
 from collections.abc import Iterable, Mapping
 
-from feeds.scoring import Candidate, NameFacts, NameFrequencies, Person
+from feeds.scoring import (
+    POSTCODE_MIN_COUNT,
+    POSTCODE_SAMPLE_ROWS,
+    Candidate,
+    NameFacts,
+    NameFrequencies,
+    Person,
+)
 from records.names import given_name_variants, phonetic_key
 
 _STAGING = """
@@ -31,20 +50,41 @@ CREATE TEMP TABLE IF NOT EXISTS feed_stage_key (
 CREATE TEMP TABLE IF NOT EXISTS feed_stage_id (
     row_key integer NOT NULL, kind text NOT NULL, value text NOT NULL
 ) ON COMMIT DELETE ROWS;
-TRUNCATE feed_stage_key, feed_stage_id;
+CREATE TEMP TABLE IF NOT EXISTS feed_stage_place (
+    row_key integer NOT NULL, postcode text NOT NULL, dob date NOT NULL
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS feed_stage_day (
+    row_key integer NOT NULL, dob date NOT NULL, given text NOT NULL,
+    given_initial text NOT NULL, family_initial text NOT NULL
+) ON COMMIT DELETE ROWS;
+TRUNCATE feed_stage_key, feed_stage_id, feed_stage_place, feed_stage_day;
 """
 
+# Each row: the person, the child, and the child's name keys (NULL for an identifier),
+# so that the caller can tell a candidate sharing both name keys from a weaker one.
 _CANDIDATES = """
-SELECT k.row_key, n.child_id FROM feed_stage_key k
+SELECT k.row_key, n.child_id, n.given_key, n.family_key FROM feed_stage_key k
   JOIN records_childname n ON n.family_key = k.family_key AND n.date_of_birth = k.dob
  WHERE k.family_key <> '' AND (NOT k.need_both OR n.given_key = k.given_key)
 UNION
-SELECT k.row_key, n.child_id FROM feed_stage_key k
+SELECT k.row_key, n.child_id, n.given_key, n.family_key FROM feed_stage_key k
   JOIN records_childname n ON n.given_key = k.given_key AND n.date_of_birth = k.dob
  WHERE k.given_key <> '' AND NOT k.need_both
 UNION
-SELECT s.row_key, i.child_id FROM feed_stage_id s
+SELECT s.row_key, i.child_id, NULL, NULL FROM feed_stage_id s
   JOIN records_childidentifier i ON i.kind = s.kind AND i.value = s.value
+"""
+
+_WIDER = """
+SELECT p.row_key, a.child_id FROM feed_stage_place p
+  JOIN records_address a ON a.postcode = p.postcode AND a.status IN ('current', 'last_known')
+  JOIN records_child c ON c.id = a.child_id AND c.date_of_birth = p.dob
+UNION
+SELECT d.row_key, n.child_id FROM feed_stage_day d
+  JOIN records_childname n ON n.date_of_birth = d.dob
+ WHERE left(n.given_norm, 1) = d.given_initial
+   AND (left(n.family_norm, 1) = d.family_initial
+        OR levenshtein_less_equal(n.given_norm, d.given, 2) <= 2)
 """
 
 
@@ -75,16 +115,32 @@ def tight_dates(dob: datetime.date) -> list[datetime.date]:
     return dates
 
 
+def _words(normalised: str) -> list[str]:
+    """The words of a name of several (Ava Zainab, Smith Jones); [] for a one-word name."""
+    words = normalised.split()
+    return words if len(words) > 1 else []
+
+
 def family_keys(person: Person) -> set[str]:
+    """Keys of the person's family names: current, former, each half of a double-barrelled
+    one, and the given name (names typed the wrong way round)."""
     keys = {person.family_key, *(key for _, key in person.former_family)}
+    for norm in (person.family_norm, *(norm for norm, _ in person.former_family)):
+        keys |= {phonetic_key(word) for word in _words(norm)}
     keys.add(person.given_key)  # names typed the wrong way round
     return keys - {""}
 
 
 def given_keys(person: Person) -> set[str]:
-    variants = given_name_variants(person.given_norm) | {person.given_norm}
+    """Keys of the given name, its known variants, and of each word of a given name with a
+    middle name and its variants; the family name's too (names the wrong way round)."""
+    names = {person.given_norm, *_words(person.given_norm)}
+    variants = set(names)
+    for name in names:
+        variants |= given_name_variants(name)
     keys = {phonetic_key(variant) for variant in variants}
     keys.add(person.family_key)  # names typed the wrong way round
+    keys |= {phonetic_key(word) for word in _words(person.family_norm)}
     return keys - {""}
 
 
@@ -99,6 +155,25 @@ def blocking_rows(row_key: int, person: Person) -> Iterable[tuple]:
     if person.family_key and person.given_key:
         for dob in tight_dates(person.date_of_birth):
             yield (row_key, person.family_key, person.given_key, dob, True)
+
+
+def wider_rows(row_key: int, person: Person) -> tuple[list[tuple], list[tuple]]:
+    """(place rows, same-day rows) for a person the name keys did not settle."""
+    places = []
+    if " " in person.postcode:  # a full postcode, not a district alone
+        places = [(row_key, person.postcode, dob) for dob in loose_dates(person.date_of_birth)]
+    days = []
+    if person.given_norm and person.family_norm:
+        given, family = person.given_norm, person.family_norm
+        for first, second in {(given, family), (family, given)}:  # the wrong way round too
+            days.append((row_key, person.date_of_birth, first, first[0], second[0]))
+    return places, days
+
+
+def _settled(person: Person, name_keys: set[tuple[str | None, str | None]]) -> bool:
+    """Whether some candidate shares both name keys with the person, or an identifier."""
+    keys = family_keys(person) | given_keys(person)
+    return any(given is None or (given in keys and family in keys) for given, family in name_keys)
 
 
 def candidate_ids(cursor, people: Mapping[int, Person]) -> dict[int, set[int]]:
@@ -130,8 +205,31 @@ def candidate_ids(cursor, people: Mapping[int, Person]) -> dict[int, set[int]]:
     cursor.execute("SET LOCAL enable_mergejoin = off")
     cursor.execute(_CANDIDATES)
     found: dict[int, set[int]] = {}
-    for row_key, child_id in cursor.fetchall():
+    name_keys: dict[int, set[tuple[str | None, str | None]]] = {}
+    for row_key, child_id, given_key, family_key in cursor.fetchall():
         found.setdefault(row_key, set()).add(child_id)
+        name_keys.setdefault(row_key, set()).add((given_key, family_key))
+    unsettled = [
+        row_key
+        for row_key, person in people.items()
+        if not _settled(person, name_keys.get(row_key, set()))
+    ]
+    if unsettled:
+        with cursor.copy("COPY feed_stage_place (row_key, postcode, dob) FROM STDIN") as place:
+            for row_key in unsettled:
+                for row in wider_rows(row_key, people[row_key])[0]:
+                    place.write_row(row)
+        with cursor.copy(
+            "COPY feed_stage_day (row_key, dob, given, given_initial, family_initial) FROM STDIN"
+        ) as day:
+            for row_key in unsettled:
+                for row in wider_rows(row_key, people[row_key])[1]:
+                    day.write_row(row)
+        cursor.execute("ANALYZE feed_stage_place")
+        cursor.execute("ANALYZE feed_stage_day")
+        cursor.execute(_WIDER)
+        for row_key, child_id in cursor.fetchall():
+            found.setdefault(row_key, set()).add(child_id)
     cursor.execute("RESET enable_hashjoin")
     cursor.execute("RESET enable_mergejoin")
     return found
@@ -204,8 +302,16 @@ def not_same_pairs(cursor, *, source: str, source_ids: Iterable[str]) -> dict[st
     return pairs
 
 
-def name_frequencies(cursor, *, at_least: int) -> NameFrequencies:
-    """Current given and family names held by at least ``at_least`` children."""
+def name_frequencies(
+    cursor, *, at_least: int, postcodes_at_least: int = POSTCODE_MIN_COUNT
+) -> NameFrequencies:
+    """How common names and postcodes are in the index (one scan of names, one of addresses).
+
+    Current given and family names held by at least ``at_least`` children; the number of
+    children; and the chance that two different children share a full postcode, or only its
+    district, once at least ``postcodes_at_least`` children have one (households included:
+    a shared postcode must prove more than living in one household).
+    """
     cursor.execute("SELECT count(*) FROM records_childname WHERE kind = 'current'")
     total = cursor.fetchone()[0]
     counts = {}
@@ -216,4 +322,29 @@ def name_frequencies(cursor, *, at_least: int) -> NameFrequencies:
             [at_least],
         )
         counts[column] = dict(cursor.fetchall())
-    return NameFrequencies(counts["given_norm"], counts["family_norm"], total)
+    # A large index is sampled (a fixed share of rows, the same rows each time): the share
+    # of pairs that share a postcode is the same in a fair sample, and a grouped scan of
+    # millions of addresses would hold an import up for seconds.
+    percent = min(100.0, 100.0 * POSTCODE_SAMPLE_ROWS / max(total, 1))
+    cursor.execute(
+        "SELECT by_postcode, sum(n * (n - 1))::float8, sum(n)::float8 FROM ("
+        " SELECT grouping(postcode_district) = 1 AS by_postcode, count(*) AS n"
+        " FROM records_address TABLESAMPLE BERNOULLI (%s) REPEATABLE (17)"
+        " WHERE status IN ('current', 'last_known') AND postcode <> ''"
+        " GROUP BY GROUPING SETS ((postcode), (postcode_district))) AS groups"
+        " GROUP BY by_postcode",
+        [percent],
+    )
+    shared = {}
+    for by_postcode, pairs, held in cursor.fetchall():
+        if held >= max(postcodes_at_least, 2):
+            shared["postcode" if by_postcode else "district"] = max(
+                pairs / (held * (held - 1)), 1 / (held * (held - 1))
+            )
+    return NameFrequencies(
+        counts["given_norm"],
+        counts["family_norm"],
+        total,
+        postcode_u=shared.get("postcode"),
+        district_u=shared.get("district"),
+    )

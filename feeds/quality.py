@@ -21,10 +21,13 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from accounts.models import Organisation, OrganisationType
+from feeds import estimation
 from feeds.hostile_feed import FeedPlan, FeedRecord, Person, make_feed, make_index
-from feeds.matching import CREATE, LINK, REVIEW, Incoming, match
+from feeds.matching import CREATE, LINK, REVIEW, Incoming, match, person_facts
 from feeds.models import SourceRecord
+from feeds.scoring import Candidate, NameFacts
 from records.models import ChildIdentifier, IdentifierKind
+from records.names import normalise_name, normalise_postcode, phonetic_key
 from records.services import AddressInput, NameInput, child_create
 
 SOURCE = "QUALITY"
@@ -175,11 +178,19 @@ def _relation(people: dict[int, Person], truth: int, linked: int | None) -> str:
     return "other"
 
 
-def run(people: int = 300, seed: int = 7, feed_share: float = 0.9) -> QualityReport:
+def run(
+    people: int = 300,
+    seed: int = 7,
+    feed_share: float = 0.9,
+    today: datetime.date | None = None,
+) -> QualityReport:
     """Index ``people`` children, send a feed about ``feed_share`` of that many people
-    (10 % of them new), and score the matcher's decisions. Changes nothing."""
+    (10 % of them new), and score the matcher's decisions. Changes nothing.
+
+    The people's ages are counted back from ``today`` (the real date unless given): give it
+    to get the same feed on any day."""
     rng = random.Random(seed)  # nosec B311  # a reproducible synthetic feed, not a secret
-    today = datetime.date.today()
+    today = today or datetime.date.today()
     index = make_index(rng, people, today=today)
     feed = make_feed(rng, index, max(1, round(people * feed_share)), today=today, plan=FeedPlan())
     with transaction.atomic():
@@ -202,6 +213,32 @@ def run(people: int = 300, seed: int = 7, feed_share: float = 0.9) -> QualityRep
             pairs.append((record, Outcome(decision.outcome, keys.get(linked))))
         transaction.set_rollback(True)
     return score(pairs, index)
+
+
+def estimate(
+    people: int = 2000, seed: int = 7, today: datetime.date | None = None
+) -> estimation.Estimate:
+    """The model's m and u estimated on the same index and feed as ``run`` (no database):
+    u from random pairs, m by expectation maximisation and, with the feed's truth, counted."""
+    rng = random.Random(seed)  # nosec B311  # a reproducible synthetic feed, not a secret
+    today = today or datetime.date.today()
+    index = make_index(rng, people, today=today)
+    feed = make_feed(rng, index, max(1, round(people * 0.9)), today=today, plan=FeedPlan())
+    children = [_candidate(person) for person in index]
+    incoming = [(person_facts(_incoming(record)), record.truth) for record in feed]
+    return estimation.estimate(incoming, children, rng=rng)
+
+
+def _candidate(person: Person) -> Candidate:
+    given, family = normalise_name(person.given), normalise_name(person.family)
+    return Candidate(
+        person.key,
+        person.dob,
+        person.gender,
+        [NameFacts(given, family, phonetic_key(given), phonetic_key(family))],
+        postcodes=frozenset({normalise_postcode(person.postcode)} - {""}),
+        nhs_numbers=frozenset({person.nhs} - {""}),
+    )
 
 
 def _incoming(record: FeedRecord) -> Incoming:

@@ -10,58 +10,86 @@ probabilities: **m**, how often a true match shows it, and **u**, how often two 
 children show it by chance. Its weight is log2(m / u) bits: positive when the level is
 evidence for a match, negative against. For an exact name the u is the name's frequency
 in the index when the index holds enough of it (term-frequency adjustment): sharing
-"Smith" proves less than sharing "Ptolemy". The weights add up with a prior (how unlikely
-any two records are to be one child) to a match weight, whose logistic is the probability
-shown as the score (0-100). The thresholds MATCH_LINK_SCORE and MATCH_REVIEW_SCORE apply to
-that score; MATCH_MARGIN is in bits of match weight.
+"Smith" proves less than sharing "Ptolemy"; the u of a shared postcode is read from the
+index too. The weights add up to a match weight; with the prior, about -log2 of the number
+of children in the index (how unlikely a person is to be one particular child rather than
+new), its logistic is the probability shown as the score (0-100). The thresholds
+MATCH_LINK_SCORE and MATCH_REVIEW_SCORE apply to that score; MATCH_MARGIN is in bits of
+match weight.
 """
 
 import datetime
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import jellyfish
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from records.names import given_name_variants, phonetic_key
 
 LINK, REVIEW, CREATE = "link", "review", "create"
 
-# How unlikely two records are to be one child before any field is compared, in bits.
-PRIOR_WEIGHT = -13.0
+# The prior: how unlikely an incoming person is to be one particular child before anything is
+# compared, against the person being new to the index. A feed is mostly about children the
+# index holds (KNOWN_SHARE of its people, each one of the N children, so KNOWN_SHARE / N for
+# a given child); the alternative is a new person, or a child the blocking did not propose
+# (MISSED_SHARE of the known). In bits: log2(KNOWN_SHARE / N) - log2(1 - KNOWN_SHARE +
+# KNOWN_SHARE * MISSED_SHARE), which is -log2(N) + 2.9. N (children in the index) is never
+# taken below MIN_INDEX_SIZE, so that a young or test index does not link on thin evidence:
+# -7.0 bits up to 1,000 children, -20.5 at 11 million.
+KNOWN_SHARE = 0.9
+MISSED_SHARE = 0.02
+MIN_INDEX_SIZE = 1000
+
+
+def prior_weight(children: int) -> float:
+    """The prior in bits for an index of ``children`` children."""
+    known = math.log2(KNOWN_SHARE / max(children, MIN_INDEX_SIZE))
+    return known - math.log2(1 - KNOWN_SHARE + KNOWN_SHARE * MISSED_SHARE)
+
+
+PRIOR_WEIGHT = prior_weight(MIN_INDEX_SIZE)
 # Exact names need at least this many holders in the index before their own frequency is
 # used as u: a small index says nothing reliable about how common a name is.
 TF_MIN_COUNT = 20
+# Shared postcodes are read from the index once it holds this many children with one, from
+# a sample of about this many addresses.
+POSTCODE_MIN_COUNT = 1000
+POSTCODE_SAMPLE_ROWS = 200_000
 FORMER_NAME_PENALTY = 0.5
 SWAPPED_NAME_PENALTY = 1.0
 
-# (m, u) per agreement level; see docs/matching.md for how these were chosen and tuned.
+# (m, u) per agreement level; see docs/matching.md for how these were estimated and how to
+# re-estimate them. The u of an exact name is the name's own share of the index when it is
+# common (term frequency); the u of a shared postcode or district is read from the index.
 GIVEN = {
-    "exact": (0.86, 0.004),
-    "equivalent": (0.08, 0.006),
-    "close": (0.04, 0.01),
-    "different": (0.02, 0.98),
+    "exact": (0.62, 0.006),
+    "equivalent": (0.3, 0.01),
+    "close": (0.07, 0.004),
+    "different": (0.01, 0.98),
 }
 FAMILY = {
-    "exact": (0.88, 0.002),
-    "equivalent": (0.05, 0.004),
-    "close": (0.04, 0.008),
-    "different": (0.03, 0.986),
+    "exact": (0.7, 0.004),
+    "equivalent": (0.16, 0.0025),
+    "close": (0.09, 0.004),
+    "different": (0.05, 0.99),
 }
 DATE_OF_BIRTH = {
-    "exact": (0.93, 0.0003),
-    "one_day": (0.015, 0.0009),
-    "transposed": (0.015, 0.0003),
-    "two_parts": (0.02, 0.01),
-    "year_only": (0.01, 0.05),
-    "different": (0.01, 0.94),
+    "exact": (0.78, 0.00025),
+    "one_day": (0.18, 0.0005),
+    "transposed": (0.03, 0.00006),
+    "two_parts": (0.005, 0.01),
+    "year_only": (0.003, 0.05),
+    "different": (0.002, 0.94),
 }
-GENDER = {"same": (0.97, 0.5), "different": (0.02, 0.5)}
-POSTCODE = {"same": (0.6, 0.05), "district": (0.15, 0.1), "different": (0.25, 0.85)}
+GENDER = {"same": (0.99, 0.5), "different": (0.01, 0.5)}
+POSTCODE = {"same": (0.66, 0.0005), "district": (0.01, 0.03), "different": (0.33, 0.97)}
 NHS_NUMBER = {"same": (0.98, 0.000001), "different": (0.000001, 0.99)}
 UPN = {"same": (0.98, 0.000004), "different": (0.0002, 0.99)}
+# Dates close enough for names alone to link: anything further needs an identifier or a person.
+CLOSE_DATES = ("exact", "one_day", "transposed")
 
 LEVEL_WORDS = {
     "exact": "the same",
@@ -136,17 +164,30 @@ class Candidate:
 
 @dataclass(frozen=True)
 class NameFrequencies:
-    """How many current names in the index hold each common given and family name."""
+    """What the index says about how common things are, read once per import.
+
+    ``total`` is the number of children (current names), which sets the prior; ``given``
+    and ``family`` count the current names held by at least TF_MIN_COUNT children;
+    ``postcode_u`` and ``district_u`` are the chance that two different children share a
+    full postcode or only its district (``None``: the index is too small to say).
+    """
 
     given: Mapping[str, int]
     family: Mapping[str, int]
     total: int
+    postcode_u: float | None = None
+    district_u: float | None = None
 
     def u(self, counts: Mapping[str, int], name: str) -> float | None:
         count = counts.get(name, 0)
         if count < TF_MIN_COUNT or not self.total:
             return None
         return count / self.total
+
+    @property
+    def prior(self) -> float:
+        """The prior in bits: how unlikely a person is to be one particular child."""
+        return prior_weight(self.total)
 
 
 NO_FREQUENCIES = NameFrequencies({}, {}, 0)
@@ -169,10 +210,11 @@ class PairScore:
     contributions: tuple[Contribution, ...]
     matched_name_kind: str = "current"
     swapped: bool = False
+    prior: float = PRIOR_WEIGHT
 
     @property
     def score(self) -> int:
-        return probability_score(self.weight)
+        return probability_score(self.weight, self.prior)
 
     def level(self, name: str) -> str:
         for contribution in self.contributions:
@@ -182,7 +224,7 @@ class PairScore:
 
     def explanation(self) -> list[dict[str, object]]:
         return [
-            {"field": "prior", "level": "", "weight": PRIOR_WEIGHT},
+            {"field": "prior", "level": "", "weight": round(self.prior, 1)},
             *(c.as_dict() for c in self.contributions),
         ]
 
@@ -198,9 +240,9 @@ class Verdict:
     source_duplicates: tuple[tuple[int, int], ...] = ()  # (child id, score)
 
 
-def probability_score(match_weight: float) -> int:
-    """The match weight as a percentage probability, 0-100."""
-    log_odds = match_weight + PRIOR_WEIGHT
+def probability_score(match_weight: float, prior: float = PRIOR_WEIGHT) -> int:
+    """The match weight with the prior as a percentage probability, 0-100."""
+    log_odds = match_weight + prior
     if log_odds > 60:
         return 100
     if log_odds < -60:
@@ -215,13 +257,26 @@ def variant_keys(name: str) -> frozenset[str]:
 
 
 def _close(a: str, b: str) -> bool:
-    distance = Levenshtein.distance(a, b, score_cutoff=2)
+    # Slips rarely hit the first letter, and names that differ there are usually other
+    # names (Ava, Eva; Mia, Pia): twins are given such pairs.
+    if a[0] != b[0] and a[:2] != b[1::-1]:
+        return False
+    # Optimal string alignment: two letters typed the wrong way round are one slip (Aav, Ava).
+    distance = OSA.distance(a, b, score_cutoff=2)
     if distance <= 1 or (distance == 2 and min(len(a), len(b)) >= 5):
         return True
     return jellyfish.jaro_winkler_similarity(a, b) >= 0.9
 
 
 def given_level(a: str, a_key: str, b: str, b_key: str) -> str:
+    level = _given_level(a, a_key, b, b_key)
+    if level in ("exact", "equivalent") or (" " not in a and " " not in b):
+        return level
+    # A middle name added or dropped (Oliver for Olly James): the best pair of words.
+    return _best_of_words(a, b, _given_level, level)
+
+
+def _given_level(a: str, a_key: str, b: str, b_key: str) -> str:
     if not a or not b:
         return "different"
     if a == b:
@@ -240,6 +295,14 @@ def given_level(a: str, a_key: str, b: str, b_key: str) -> str:
 
 
 def family_level(a: str, a_key: str, b: str, b_key: str) -> str:
+    level = _family_level(a, a_key, b, b_key)
+    if level in ("exact", "equivalent") or (" " not in a and " " not in b):
+        return level
+    # One half of a double-barrelled name, mistyped (Smith for Snith-Jones).
+    return _best_of_words(a, b, _family_level, level)
+
+
+def _family_level(a: str, a_key: str, b: str, b_key: str) -> str:
     if not a or not b:
         return "different"
     if a == b:
@@ -249,6 +312,26 @@ def family_level(a: str, a_key: str, b: str, b_key: str) -> str:
     if a in b.split() or b in a.split():  # Smith for O'Connor Smith
         return "equivalent"
     return "close" if _close(a, b) else "different"
+
+
+def _best_of_words(a: str, b: str, compare: Callable[[str, str, str, str], str], level: str) -> str:
+    """The best level between a word of one name and the other name or one of its words,
+    at most "equivalent": a whole name agreeing counts more than a word of it."""
+    for x in {a, *a.split()}:
+        for y in {b, *b.split()}:
+            if (x, y) == (a, b):
+                continue
+            found = compare(x, _word_key(x), y, _word_key(y))
+            if found in ("exact", "equivalent"):
+                return "equivalent"
+            if found == "close":
+                level = "close"
+    return level
+
+
+@lru_cache(maxsize=65536)
+def _word_key(word: str) -> str:
+    return phonetic_key(word)
 
 
 def date_level(a: datetime.date, b: datetime.date) -> str:
@@ -343,7 +426,8 @@ def score_pair(
             level = "district"
         else:
             level = "different"
-        contributions.append(Contribution("postcode", level, weight(POSTCODE, level)))
+        shared = {"same": frequencies.postcode_u, "district": frequencies.district_u}.get(level)
+        contributions.append(Contribution("postcode", level, weight(POSTCODE, level, shared)))
     for name, value, held, table in (
         ("nhs_number", person.nhs_number, candidate.nhs_numbers, NHS_NUMBER),
         ("upn", person.upn, candidate.upns, UPN),
@@ -352,7 +436,9 @@ def score_pair(
             level = "same" if value in held else "different"
             contributions.append(Contribution(name, level, weight(table, level)))
     total = sum(c.weight for c in contributions)
-    return PairScore(candidate.child_id, total, tuple(contributions), kind, swapped)
+    return PairScore(
+        candidate.child_id, total, tuple(contributions), kind, swapped, frequencies.prior
+    )
 
 
 def _names_compatible(pair: PairScore) -> bool:
@@ -381,7 +467,10 @@ def decide(
     (the source says they are different people: a new child is created, and flagged as a
     possible duplicate in the source when near-identical); an agreeing NHS number or UPN
     with compatible names links; two children within ``margin`` bits of each other (twins,
-    namesakes) go to review; so does a best child whose given name is different.
+    namesakes) go to review; so does a best child whose given name or gender is different,
+    whose family name is different without the postcode to confirm it (a surname change, or a
+    stranger born on the same day), or whose date of birth is further from the person's than
+    a slip (one day, day and month swapped).
     """
     pool = [c for c in candidates if c.child_id not in not_same]
     facts = {c.child_id: c for c in pool}
@@ -466,6 +555,30 @@ def decide(
             pair.child_id,
             pair.score,
             [*reasons, "the given names differ (a twin or sibling?)"],
+            explanation,
+        )
+    if pair.level("gender") == "different":
+        return Verdict(
+            REVIEW,
+            pair.child_id,
+            pair.score,
+            [*reasons, "a boy and a girl with alike names (twins?)"],
+            explanation,
+        )
+    if pair.level("family_name") == "different" and pair.level("postcode") != "same":
+        return Verdict(
+            REVIEW,
+            pair.child_id,
+            pair.score,
+            [*reasons, "a new family name with nothing but the given name and date to confirm it"],
+            explanation,
+        )
+    if pair.level("date_of_birth") not in CLOSE_DATES:
+        return Verdict(
+            REVIEW,
+            pair.child_id,
+            pair.score,
+            [*reasons, "the dates of birth are further apart than a slip (a namesake?)"],
             explanation,
         )
     return Verdict(LINK, pair.child_id, pair.score, reasons, explanation, duplicates)
