@@ -167,12 +167,6 @@ def test_the_quality_command_reports_every_figure_and_changes_nothing(capsys):
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    reason="today's matcher misses month-end dates, middle names, surname changes without the "
-    "old name and more on the hostile feed (recall 0.75 at 300 people); the set-based matcher "
-    "(issue 17) is to meet these targets: remove this mark when it does",
-    strict=False,
-)
 def test_the_matcher_meets_its_precision_and_recall_targets_on_the_hostile_feed():
     report = run(people=150, seed=11)
     assert report.precision >= 0.999
