@@ -399,11 +399,12 @@ def by_tenth(marks: list[tuple[int, float]], rows: int) -> list[float]:
 def fan_out(path: Path, people: int = 2000) -> float:
     """Candidate children per person (the blocking join's pairs) for the first ``people``
     valid rows of ``path``, against the index as it stands: what scoring has to weigh."""
+    from django.conf import settings
     from django.db import connection, transaction
 
     from feeds import candidates as blocking
     from feeds.importing import RowError, parse, read_rows
-    from feeds.matching import person_facts
+    from feeds.matching import name_frequencies, person_facts
 
     facts = {}
     with path.open(newline="") as handle:
@@ -412,8 +413,11 @@ def fan_out(path: Path, people: int = 2000) -> float:
                 facts[len(facts)] = person_facts(parse(row).person)
             if len(facts) >= people:
                 break
+    frequencies = name_frequencies(fresh=True)
     with transaction.atomic(), connection.cursor() as cursor:
-        found = blocking.candidate_ids(cursor, facts)
+        found = blocking.candidate_ids(
+            cursor, facts, frequencies=frequencies, review_score=settings.MATCH_REVIEW_SCORE
+        )
     return round(sum(len(ids) for ids in found.values()) / max(len(facts), 1), 2)
 
 

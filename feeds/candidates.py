@@ -31,6 +31,7 @@ this source's ids) are then read in one query each.
 import contextlib
 import datetime
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 from feeds.scoring import (
     POSTCODE_MIN_COUNT,
@@ -39,13 +40,14 @@ from feeds.scoring import (
     NameFacts,
     NameFrequencies,
     Person,
+    one_name_may_review,
 )
 from records.names import given_name_variants, phonetic_key
 
 _STAGING = """
-CREATE TEMP TABLE IF NOT EXISTS feed_stage_key (
-    row_key integer NOT NULL, family_key text NOT NULL, given_key text NOT NULL,
-    dob date NOT NULL, need_both boolean NOT NULL
+CREATE TEMP TABLE IF NOT EXISTS feed_stage_key2 (
+    row_key integer NOT NULL, side text NOT NULL, key text NOT NULL, dobs date[] NOT NULL,
+    other_keys text[] NOT NULL, other_initials text[] NOT NULL, any_other boolean NOT NULL
 ) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS feed_stage_id (
     row_key integer NOT NULL, kind text NOT NULL, value text NOT NULL
@@ -57,19 +59,26 @@ CREATE TEMP TABLE IF NOT EXISTS feed_stage_day (
     row_key integer NOT NULL, dob date NOT NULL, given text NOT NULL,
     given_initial text NOT NULL, family_initial text NOT NULL
 ) ON COMMIT DELETE ROWS;
-TRUNCATE feed_stage_key, feed_stage_id, feed_stage_place, feed_stage_day;
+TRUNCATE feed_stage_key2, feed_stage_id, feed_stage_place, feed_stage_day;
 """
 
 # Each row: the person, the child, and the child's name keys (NULL for an identifier),
-# so that the caller can tell a candidate sharing both name keys from a weaker one.
+# so that the caller can tell a candidate sharing both name keys from a weaker one. A staged
+# key row carries what the child's other name must look like unless ``any_other``: one of
+# the person's keys for it, or its first letter (or second: a slip at the start), or several
+# words; anything else is "different" to the scorer.
 _CANDIDATES = """
-SELECT k.row_key, n.child_id, n.given_key, n.family_key FROM feed_stage_key k
-  JOIN records_childname n ON n.family_key = k.family_key AND n.date_of_birth = k.dob
- WHERE k.family_key <> '' AND (NOT k.need_both OR n.given_key = k.given_key)
+SELECT k.row_key, n.child_id, n.given_key, n.family_key FROM feed_stage_key2 k
+  JOIN records_childname n ON n.family_key = k.key AND n.date_of_birth = ANY(k.dobs)
+ WHERE k.side = 'f' AND (k.any_other OR n.given_key = ANY(k.other_keys)
+       OR left(n.given_norm, 1) = ANY(k.other_initials)
+       OR (cardinality(k.other_initials) > 0 AND strpos(n.given_norm, ' ') > 0))
 UNION
-SELECT k.row_key, n.child_id, n.given_key, n.family_key FROM feed_stage_key k
-  JOIN records_childname n ON n.given_key = k.given_key AND n.date_of_birth = k.dob
- WHERE k.given_key <> '' AND NOT k.need_both
+SELECT k.row_key, n.child_id, n.given_key, n.family_key FROM feed_stage_key2 k
+  JOIN records_childname n ON n.given_key = k.key AND n.date_of_birth = ANY(k.dobs)
+ WHERE k.side = 'g' AND (k.any_other OR n.family_key = ANY(k.other_keys)
+       OR left(n.family_norm, 1) = ANY(k.other_initials)
+       OR (cardinality(k.other_initials) > 0 AND strpos(n.family_norm, ' ') > 0))
 UNION
 SELECT s.row_key, i.child_id, NULL, NULL FROM feed_stage_id s
   JOIN records_childidentifier i ON i.kind = s.kind AND i.value = s.value
@@ -121,40 +130,87 @@ def _words(normalised: str) -> list[str]:
     return words if len(words) > 1 else []
 
 
-def family_keys(person: Person) -> set[str]:
-    """Keys of the person's family names: current, former, each half of a double-barrelled
-    one, and the given name (names typed the wrong way round)."""
-    keys = {person.family_key, *(key for _, key in person.former_family)}
-    for norm in (person.family_norm, *(norm for norm, _ in person.former_family)):
-        keys |= {phonetic_key(word) for word in _words(norm)}
-    keys.add(person.given_key)  # names typed the wrong way round
-    return keys - {""}
+def _own_family_keys(person: Person) -> frozenset[str]:
+    """Keys of the person's family names: current, former, each half of a double-barrelled one."""
+    return _family_name_keys((person.family_norm, *(norm for norm, _ in person.former_family)))
 
 
-def given_keys(person: Person) -> set[str]:
-    """Keys of the given name, its known variants, and of each word of a given name with a
-    middle name and its variants; the family name's too (names the wrong way round)."""
-    names = {person.given_norm, *_words(person.given_norm)}
+@lru_cache(maxsize=65536)
+def _family_name_keys(names: tuple[str, ...]) -> frozenset[str]:
+    keys = set()
+    for norm in names:
+        keys |= {phonetic_key(norm), *(phonetic_key(word) for word in _words(norm))}
+    return frozenset(keys - {""})
+
+
+@lru_cache(maxsize=65536)
+def _own_given_keys_of(given_norm: str) -> frozenset[str]:
+    names = {given_norm, *_words(given_norm)}
     variants = set(names)
     for name in names:
         variants |= given_name_variants(name)
-    keys = {phonetic_key(variant) for variant in variants}
-    keys.add(person.family_key)  # names typed the wrong way round
+    return frozenset({phonetic_key(variant) for variant in variants} - {""})
+
+
+def _own_given_keys(person: Person) -> frozenset[str]:
+    """Keys of the given name, its known variants, and of each word of a given name with a
+    middle name and its variants."""
+    return _own_given_keys_of(person.given_norm)
+
+
+def family_keys(person: Person) -> set[str]:
+    """Keys of the person's family names, and the given name's (names the wrong way round)."""
+    return set(_own_family_keys(person) | {person.given_key}) - {""}
+
+
+def given_keys(person: Person) -> set[str]:
+    """Keys of the given name and its variants, and the family name's (the wrong way round)."""
+    keys = set(_own_given_keys(person) | {person.family_key})
     keys |= {phonetic_key(word) for word in _words(person.family_norm)}
     return keys - {""}
 
 
-def blocking_rows(row_key: int, person: Person) -> Iterable[tuple]:
-    """(row_key, family_key, given_key, dob, need_both) rows for the staging table."""
-    families, givens = family_keys(person), given_keys(person)
-    for dob in loose_dates(person.date_of_birth):
-        for key in families:
-            yield (row_key, key, "", dob, False)
-        for key in givens:
-            yield (row_key, "", key, dob, False)
+@lru_cache(maxsize=65536)
+def _initials(*names: str) -> list[str]:
+    """First and second letters of each name and of each of its words: a name the scorer
+    calls close starts with one of them (``feeds.scoring._close``)."""
+    found = set()
+    for name in names:
+        for word in {name, *name.split()}:
+            found.update(word[:2])
+    return sorted(found - {" ", ""})
+
+
+def blocking_rows(
+    row_key: int, person: Person, open_sides: tuple[bool, bool] = (True, True)
+) -> Iterable[tuple]:
+    """(row_key, side, key, dates, other_keys, other_initials, any_other) rows for the staging
+    table. ``open_sides`` says whether a child agreeing on the family name alone, and on the
+    given name alone, could reach review (``feeds.scoring.one_name_may_review``); where not,
+    the child's other name must not be different."""
+    own_family, own_given = _own_family_keys(person), _own_given_keys(person)
+    family_names = (person.family_norm, *(norm for norm, _ in person.former_family))
+    family_initials = _initials(*(n for n in family_names if n))
+    given_initials = _initials(person.given_norm) if person.given_norm else []
+    family_open, given_open = open_sides
+    either = family_open or given_open
+    given_list, family_list = sorted(own_given), sorted(own_family)
+    dates = loose_dates(person.date_of_birth)
+    for key in own_family:
+        yield (row_key, "f", key, dates, given_list, given_initials, family_open)
+    for key in own_given:
+        yield (row_key, "g", key, dates, family_list, family_initials, given_open)
+    # Names typed the wrong way round: the given name is the child's family name, and the
+    # family name the child's given name.
+    if person.given_key:
+        yield (row_key, "f", person.given_key, dates, family_list, family_initials, either)
+    wrong_way_given = {person.family_key} | {phonetic_key(w) for w in _words(person.family_norm)}
+    for key in wrong_way_given - {""}:
+        yield (row_key, "g", key, dates, given_list, given_initials, either)
     if person.family_key and person.given_key:
-        for dob in tight_dates(person.date_of_birth):
-            yield (row_key, person.family_key, person.given_key, dob, True)
+        tight = tight_dates(person.date_of_birth)
+        if tight:
+            yield (row_key, "f", person.family_key, tight, [person.given_key], [], False)
 
 
 def wider_rows(row_key: int, person: Person) -> tuple[list[tuple], list[tuple]]:
@@ -176,17 +232,31 @@ def _settled(person: Person, name_keys: set[tuple[str | None, str | None]]) -> b
     return any(given is None or (given in keys and family in keys) for given, family in name_keys)
 
 
-def candidate_ids(cursor, people: Mapping[int, Person]) -> dict[int, set[int]]:
-    """Child ids that might be each person, by the person's key in ``people``."""
+def candidate_ids(
+    cursor,
+    people: Mapping[int, Person],
+    *,
+    frequencies: NameFrequencies | None = None,
+    review_score: int | None = None,
+) -> dict[int, set[int]]:
+    """Child ids that might be each person, by the person's key in ``people``.
+
+    With ``frequencies`` and ``review_score``, children agreeing on one name only are
+    proposed only where such a child could reach review (``one_name_may_review``);
+    without them, always.
+    """
     cursor.execute(_STAGING)
     # Binary COPY with the types given: the rows need no text formatting on either side.
     with cursor.copy(
-        "COPY feed_stage_key (row_key, family_key, given_key, dob, need_both) FROM STDIN"
-        " (FORMAT BINARY)"
+        "COPY feed_stage_key2 (row_key, side, key, dobs, other_keys, other_initials, any_other)"
+        " FROM STDIN (FORMAT BINARY)"
     ) as copy:
-        copy.set_types(["int4", "text", "text", "date", "bool"])
+        copy.set_types(["int4", "text", "text", "date[]", "text[]", "text[]", "bool"])
         for row_key, person in people.items():
-            for row in blocking_rows(row_key, person):
+            sides = (True, True)
+            if frequencies is not None and review_score is not None:
+                sides = one_name_may_review(person, frequencies, review_score)
+            for row in blocking_rows(row_key, person, sides):
                 copy.write_row(row)
     with cursor.copy(
         "COPY feed_stage_id (row_key, kind, value) FROM STDIN (FORMAT BINARY)"

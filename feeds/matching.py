@@ -94,8 +94,14 @@ def match(incoming: Incoming, *, source: str, source_id: str) -> Decision:
     if known:
         return Decision(LINK, known[0].child, 100, ["already linked by this source's id"])
     person = person_facts(incoming)
+    frequencies = name_frequencies()
     with transaction.atomic(), connection.cursor() as cursor:
-        found = blocking.candidate_ids(cursor, {0: person}).get(0, set())
+        found = blocking.candidate_ids(
+            cursor,
+            {0: person},
+            frequencies=frequencies,
+            review_score=settings.MATCH_REVIEW_SCORE,
+        ).get(0, set())
         facts = blocking.candidate_facts(cursor, found, source=source)
         not_same = blocking.not_same_pairs(cursor, source=source, source_ids=[source_id])
     verdict = decide(
@@ -105,7 +111,7 @@ def match(incoming: Incoming, *, source: str, source_id: str) -> Decision:
         link_score=settings.MATCH_LINK_SCORE,
         review_score=settings.MATCH_REVIEW_SCORE,
         margin=settings.MATCH_MARGIN,
-        frequencies=name_frequencies(),
+        frequencies=frequencies,
         not_same=frozenset(not_same.get(source_id, ())),
     )
     wanted = {verdict.child_id, *(child_id for child_id, _ in verdict.source_duplicates)}

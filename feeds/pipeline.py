@@ -345,7 +345,12 @@ def _decide(cursor: Any, fresh: list[_Person], run: _Run) -> None:
         for index, person in enumerate(fresh):
             person.facts = facts_of[index] = person_facts(person.record.person)
     with run.phase("candidates"):
-        found = blocking.candidate_ids(cursor, facts_of)
+        found = blocking.candidate_ids(
+            cursor,
+            facts_of,
+            frequencies=run.frequencies,
+            review_score=settings.MATCH_REVIEW_SCORE,
+        )
     with run.phase("candidate_facts"):
         facts = blocking.candidate_facts(
             cursor, {c for ids in found.values() for c in ids}, source=run.source

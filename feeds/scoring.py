@@ -606,3 +606,50 @@ def explanation_rows(explanation: list[dict[str, object]]) -> list[tuple[str, st
         level = str(item.get("level", ""))
         rows.append((label, LEVEL_WORDS.get(level, level), f"{value:+.1f}"))
     return rows
+
+
+def review_log_odds(review_score: int) -> float:
+    """The match weight plus prior, in bits, at which a pair scores ``review_score``."""
+    p = min(max(review_score, 1), 99) / 100
+    return math.log2(p / (1 - p))
+
+
+# Bits of slack on the bound below: scores are rounded, and the bound must never be the
+# reason a pair that could reach review is not scored.
+ONE_NAME_SLACK = 0.5
+
+
+def one_name_may_review(
+    person: Person, frequencies: NameFrequencies, review_score: int
+) -> tuple[bool, bool]:
+    """Whether a child agreeing with the person on the family name alone (first) or the
+    given name alone (second) could score ``review_score``: the other name different, the
+    date of birth the same, no postcode or identifier shared (the blocking finds children
+    sharing those by rules of their own).
+
+    The bound takes the best weight the agreeing name could have (exact, with its own
+    frequency in the index, or a variant), the same date and gender, and the prior. In a small
+    index the prior is weak and such children can reach review, so the blocking proposes
+    them; in a large one only a rare name carries enough weight, and for a common name the
+    blocking leaves out children whose other name is different (``feeds.candidates``).
+    """
+    family_names = [person.family_norm, *(norm for norm, _ in person.former_family)]
+    family_agree = max(
+        weight(FAMILY, "equivalent"),
+        *(weight(FAMILY, "exact", frequencies.u(frequencies.family, n)) for n in family_names),
+        # Names typed the wrong way round: the given name agreeing with a family name.
+        weight(FAMILY, "exact", frequencies.u(frequencies.family, person.given_norm)),
+    )
+    given_agree = max(
+        weight(GIVEN, "equivalent"),
+        weight(GIVEN, "exact", frequencies.u(frequencies.given, person.given_norm)),
+        weight(GIVEN, "exact", frequencies.u(frequencies.given, person.family_norm)),
+    )
+    base = frequencies.prior + weight(DATE_OF_BIRTH, "exact")
+    if person.gender in ("M", "F"):
+        base += weight(GENDER, "same")
+    floor = review_log_odds(review_score) - ONE_NAME_SLACK
+    return (
+        base + family_agree + weight(GIVEN, "different") >= floor,
+        base + given_agree + weight(FAMILY, "different") >= floor,
+    )

@@ -168,7 +168,7 @@ def test_the_quality_command_reports_every_figure_and_changes_nothing(capsys):
 
 @pytest.mark.django_db
 def test_the_matcher_meets_its_precision_and_recall_targets_on_the_hostile_feed():
-    report = run(people=150, seed=11)
+    report = run(people=150, seed=11, today=TODAY)  # ages fixed: the same feed every day
     assert report.precision >= 0.999
     assert report.recall >= 0.99
     assert report.review_rate <= 0.05
