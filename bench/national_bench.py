@@ -403,6 +403,9 @@ def audit_figures(workdir: Path, events: int) -> dict:
 # -- the run -------------------------------------------------------------------------------
 
 
+SECTIONS = ("search", "http", "import", "matching", "audit")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument(
@@ -427,7 +430,16 @@ def main() -> None:
     parser.add_argument("--audit-events", type=int, default=1_000_000)
     parser.add_argument("--quick", action="store_true", help="small samples, for trying it out")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--sections",
+        default=",".join(SECTIONS),
+        help=f"comma-separated, of {', '.join(SECTIONS)} (all by default); a run of some "
+        "sections writes only their figures, and bench/report.py shows the newest of each",
+    )
     args = parser.parse_args()
+    sections = set(args.sections.split(","))
+    if sections - set(SECTIONS):
+        parser.error(f"unknown sections: {', '.join(sorted(sections - set(SECTIONS)))}")
     if args.quick:
         args.quality, args.latency, args.naive = 100, 30, 5
         args.feed_rows, args.load_seconds, args.audit_events = 5000, 8, 100_000
@@ -455,174 +467,189 @@ def main() -> None:
         "date": datetime.date.today().isoformat(),
         "machine": f"{os.cpu_count()} cores",
         "population": population,
+        "sections": [name for name in SECTIONS if name in sections],
     }
-    print("queries...", flush=True)
-    with connection.cursor() as cursor:
-        quality = quality_queries(cursor, args.children, args.quality, args.seed)
-        mix = latency_queries(cursor, args.children, args.latency, args.seed)
-
-    # Warm the caches the way a running service would be warm.
-    search_latency(user, mix[: len(mix) // 4], cap)
-
-    print(f"search latency ({len(mix)} queries)...", flush=True)
-    times, _ = search_latency(user, mix, cap)
-    results["search_latency"] = {k: summary(v) for k, v in times.items()}
-    full_dob = [t for k in ("exact", "typo", "nickname", "former") for t in times.get(k, [])]
-    results["search_p95_ms_full_dob"] = round(pct(full_dob, 0.95), 2)
-    results["search_p50_ms_full_dob"] = round(pct(full_dob, 0.5), 2)
-    results["search_p95_ms_year_only"] = round(pct(times["year_only"], 0.95), 2)
-    results["search_p95_ms_name_only"] = round(pct(times["name_only"], 0.95), 2)
-    results["over_broad_p95_ms"] = round(pct(times.get("over_broad_answer", []), 0.95), 2)
-    results["search_p95_ms_all"] = round(
-        pct([t for k, v in times.items() if k != "over_broad_answer" for t in v], 0.95), 2
-    )
-
-    print(f"search quality ({len(quality)} queries)...", flush=True)
-    _, ranks = search_latency(user, quality, cap)
-    per_category = {}
-    for category in QUALITY:
-        found = ranks.get(category, [])
-        per_category[category] = {
-            "n": len(found),
-            "recall_at_10": round(sum(r is not None and r < 10 for r in found) / len(found), 4),
-            "top1": round(sum(r == 0 for r in found) / len(found), 4),
-        }
-    all_ranks = [r for v in ranks.values() for r in v]
-    results["quality"] = per_category
-    results["quality_queries"] = len(all_ranks)
-    results["recall_at_10"] = round(
-        sum(r is not None and r < 10 for r in all_ranks) / len(all_ranks), 4
-    )
-    results["top1_full_dob"] = round(sum(r == 0 for r in all_ranks) / len(all_ranks), 4)
-
-    print("naive baseline...", flush=True)
-    sample = []
-    for category in {q.category for q in mix}:
-        sample += [q for q in mix if q.category == category][: args.naive]
-    naive_times, naive_ranks = naive_latency(sample, cap)
-    ours_same, _ = search_latency(user, sample, cap)
-    results["naive_latency"] = {k: summary(v) for k, v in naive_times.items()}
-    naive_all = [t for v in naive_times.values() for t in v]
-    ours_all = [t for v in ours_same.values() for t in v]
-    results["naive_p95_ms"] = round(pct(naive_all, 0.95), 2)
-    results["ours_p95_ms_same_sample"] = round(pct(ours_all, 0.95), 2)
-    results["speedup_vs_naive"] = round(statistics.mean(naive_all) / statistics.mean(ours_all), 1)
-    results["speedup_vs_naive_p95"] = round(pct(naive_all, 0.95) / pct(ours_all, 0.95), 1)
-    naive_found = [r for v in naive_ranks.values() for r in v]
-    results["naive_recall_at_10"] = round(
-        sum(r is not None for r in naive_found) / len(naive_found), 4
-    )
-    results["naive_recall_by_category"] = {
-        k: round(sum(r is not None for r in v) / len(v), 4) for k, v in naive_ranks.items()
-    }
-
-    print("record page...", flush=True)
-    from records.models import Child
-
-    ordinary = Child.objects.filter(id=mix[0].child_id).first()
-    many = child_with_involvements(40)
-    from involvements.models import Involvement
-
-    two = (
-        Child.objects.get(
-            id=Involvement.objects.values("child_id").order_by("child_id").first()["child_id"]
-        )
-        if ordinary is None
-        else ordinary
-    )
-    results["record_page"] = record_page(
-        user, [("typical", two), ("forty_involvements", many)], 200 if not args.quick else 30
-    )
-    results["record_p95_ms"] = results["record_page"]["forty_involvements"]["p95_ms"]
-    results["record_queries_typical"] = results["record_page"]["typical"]["queries"]
-    results["record_queries_forty"] = results["record_page"]["forty_involvements"]["queries"]
-
-    print("over HTTP (gunicorn + locust)...", flush=True)
     workdir = Path(tempfile.mkdtemp(prefix="childindex-bench-"))
-    from bench.queries import as_form
+    if "search" in sections or "http" in sections:
+        print("queries...", flush=True)
+        with connection.cursor() as cursor:
+            quality = quality_queries(cursor, args.children, args.quality, args.seed)
+            mix = latency_queries(cursor, args.children, args.latency, args.seed)
 
-    accounts = bench_accounts(200)
-    children_for_views = [
-        str(c.public_id) for c in Child.objects.filter(id__in=[q.child_id for q in mix[:200]])
-    ]
-    (workdir / "accounts.json").write_text(json.dumps(accounts))
-    (workdir / "children.json").write_text(json.dumps(children_for_views))
-    (workdir / "full_dob.json").write_text(
-        json.dumps(
-            [
-                as_form(q.criteria)
-                for q in mix
-                if q.category in ("exact", "typo", "nickname", "former")
-            ]
+        # Warm the caches the way a running service would be warm.
+        search_latency(user, mix[: len(mix) // 4], cap)
+
+        print(f"search latency ({len(mix)} queries)...", flush=True)
+        times, _ = search_latency(user, mix, cap)
+        results["search_latency"] = {k: summary(v) for k, v in times.items()}
+        full_dob = [t for k in ("exact", "typo", "nickname", "former") for t in times.get(k, [])]
+        results["search_p95_ms_full_dob"] = round(pct(full_dob, 0.95), 2)
+        results["search_p50_ms_full_dob"] = round(pct(full_dob, 0.5), 2)
+        results["search_p95_ms_year_only"] = round(pct(times["year_only"], 0.95), 2)
+        results["search_p95_ms_name_only"] = round(pct(times["name_only"], 0.95), 2)
+        results["over_broad_p95_ms"] = round(pct(times.get("over_broad_answer", []), 0.95), 2)
+        results["search_p95_ms_all"] = round(
+            pct([t for k, v in times.items() if k != "over_broad_answer" for t in v], 0.95), 2
         )
-    )
-    (workdir / "year_only.json").write_text(
-        json.dumps([as_form(q.criteria) for q in mix if q.category == "year_only"])
-    )
-    server = Gunicorn(args.workers)
-    host = f"http://127.0.0.1:{server.port}"
-    try:
-        locust(host, workdir, 4, 5, "full_dob")  # warm up the workers
-        results["http"] = {
-            "full_dob": locust(host, workdir, 16, args.load_seconds, "full_dob"),
-            "year_only": locust(host, workdir, 8, args.load_seconds, "year_only"),
-            "record": locust(host, workdir, 16, args.load_seconds, "record"),
-            "mixed": locust(host, workdir, 16, args.load_seconds, "mixed"),
+
+        print(f"search quality ({len(quality)} queries)...", flush=True)
+        _, ranks = search_latency(user, quality, cap)
+        per_category = {}
+        for category in QUALITY:
+            found = ranks.get(category, [])
+            per_category[category] = {
+                "n": len(found),
+                "recall_at_10": round(sum(r is not None and r < 10 for r in found) / len(found), 4),
+                "top1": round(sum(r == 0 for r in found) / len(found), 4),
+            }
+        all_ranks = [r for v in ranks.values() for r in v]
+        results["quality"] = per_category
+        results["quality_queries"] = len(all_ranks)
+        results["recall_at_10"] = round(
+            sum(r is not None and r < 10 for r in all_ranks) / len(all_ranks), 4
+        )
+        results["top1_full_dob"] = round(sum(r == 0 for r in all_ranks) / len(all_ranks), 4)
+
+        print("naive baseline...", flush=True)
+        sample = []
+        for category in {q.category for q in mix}:
+            sample += [q for q in mix if q.category == category][: args.naive]
+        naive_times, naive_ranks = naive_latency(sample, cap)
+        ours_same, _ = search_latency(user, sample, cap)
+        results["naive_latency"] = {k: summary(v) for k, v in naive_times.items()}
+        naive_all = [t for v in naive_times.values() for t in v]
+        ours_all = [t for v in ours_same.values() for t in v]
+        results["naive_p95_ms"] = round(pct(naive_all, 0.95), 2)
+        results["ours_p95_ms_same_sample"] = round(pct(ours_all, 0.95), 2)
+        results["speedup_vs_naive"] = round(
+            statistics.mean(naive_all) / statistics.mean(ours_all), 1
+        )
+        results["speedup_vs_naive_p95"] = round(pct(naive_all, 0.95) / pct(ours_all, 0.95), 1)
+        naive_found = [r for v in naive_ranks.values() for r in v]
+        results["naive_recall_at_10"] = round(
+            sum(r is not None for r in naive_found) / len(naive_found), 4
+        )
+        results["naive_recall_by_category"] = {
+            k: round(sum(r is not None for r in v) / len(v), 4) for k, v in naive_ranks.items()
         }
-        results["http_by_users"] = [
-            locust(host, workdir, users, max(15, args.load_seconds // 2), "full_dob")
-            for users in (1, 4, 8, 16, 32)
+
+        print("record page...", flush=True)
+        from records.models import Child
+
+        ordinary = Child.objects.filter(id=mix[0].child_id).first()
+        many = child_with_involvements(40)
+        from involvements.models import Involvement
+
+        two = (
+            Child.objects.get(
+                id=Involvement.objects.values("child_id").order_by("child_id").first()["child_id"]
+            )
+            if ordinary is None
+            else ordinary
+        )
+        results["record_page"] = record_page(
+            user, [("typical", two), ("forty_involvements", many)], 200 if not args.quick else 30
+        )
+        results["record_p95_ms"] = results["record_page"]["forty_involvements"]["p95_ms"]
+        results["record_queries_typical"] = results["record_page"]["typical"]["queries"]
+        results["record_queries_forty"] = results["record_page"]["forty_involvements"]["queries"]
+
+    if "http" in sections:
+        print("over HTTP (gunicorn + locust)...", flush=True)
+        from bench.queries import as_form
+
+        accounts = bench_accounts(200)
+        children_for_views = [
+            str(c.public_id) for c in Child.objects.filter(id__in=[q.child_id for q in mix[:200]])
         ]
-        if args.soak:
-            print(f"soak: {args.soak_users} users, mixed, {args.soak} s...", flush=True)
-            soak = results["soak"] = locust(host, workdir, args.soak_users, args.soak, "mixed")
-            results["soak_seconds"] = args.soak
-            results["soak_requests_per_s"] = soak["aggregated"]["per_s"]
-            results["soak_p95_ms"] = soak["aggregated"]["p95_ms"]
-            results["soak_failures"] = soak["aggregated"]["failures"]
-    finally:
-        server.stop()
-    full = results["http"]["full_dob"]["search"]
-    results["searches_per_s"] = full["per_s"]
-    results["search_http_p95_ms"] = full["p95_ms"]
-    results["search_http_failures"] = full["failures"]
-    results["searches_per_s_year_only"] = results["http"]["year_only"]["search"]["per_s"]
-    results["record_views_per_s"] = results["http"]["record"]["record"]["per_s"]
-    results["record_http_p95_ms"] = results["http"]["record"]["record"]["p95_ms"]
+        (workdir / "accounts.json").write_text(json.dumps(accounts))
+        (workdir / "children.json").write_text(json.dumps(children_for_views))
+        (workdir / "full_dob.json").write_text(
+            json.dumps(
+                [
+                    as_form(q.criteria)
+                    for q in mix
+                    if q.category in ("exact", "typo", "nickname", "former")
+                ]
+            )
+        )
+        (workdir / "year_only.json").write_text(
+            json.dumps([as_form(q.criteria) for q in mix if q.category == "year_only"])
+        )
+        server = Gunicorn(args.workers)
+        host = f"http://127.0.0.1:{server.port}"
+        try:
+            locust(host, workdir, 4, 5, "full_dob")  # warm up the workers
+            results["http"] = {
+                "full_dob": locust(host, workdir, 16, args.load_seconds, "full_dob"),
+                "year_only": locust(host, workdir, 8, args.load_seconds, "year_only"),
+                "record": locust(host, workdir, 16, args.load_seconds, "record"),
+                "mixed": locust(host, workdir, 16, args.load_seconds, "mixed"),
+            }
+            results["http_by_users"] = [
+                locust(host, workdir, users, max(15, args.load_seconds // 2), "full_dob")
+                for users in (1, 4, 8, 16, 32)
+            ]
+            if args.soak:
+                print(f"soak: {args.soak_users} users, mixed, {args.soak} s...", flush=True)
+                soak = results["soak"] = locust(host, workdir, args.soak_users, args.soak, "mixed")
+                results["soak_seconds"] = args.soak
+                results["soak_requests_per_s"] = soak["aggregated"]["per_s"]
+                results["soak_p95_ms"] = soak["aggregated"]["p95_ms"]
+                results["soak_failures"] = soak["aggregated"]["failures"]
+        finally:
+            server.stop()
+        full = results["http"]["full_dob"]["search"]
+        results["searches_per_s"] = full["per_s"]
+        results["search_http_p95_ms"] = full["p95_ms"]
+        results["search_http_failures"] = full["failures"]
+        results["searches_per_s_year_only"] = results["http"]["year_only"]["search"]["per_s"]
+        results["record_views_per_s"] = results["http"]["record"]["record"]["per_s"]
+        results["record_http_p95_ms"] = results["http"]["record"]["record"]["p95_ms"]
 
-    print(f"import and matching ({args.feed_rows} rows)...", flush=True)
-    from bench.import_bench import measure
+    if "import" in sections:
+        print(f"import and matching ({args.feed_rows} rows)...", flush=True)
+        from bench.import_bench import measure
 
-    # Speed on a large feed: the set-based pipeline against the row-by-row importer.
-    results["import"] = measure(
-        args.children, args.feed_rows, args.baseline_rows, args.seed, workdir
-    )
-    pipeline = results["import"]["pipeline"]
-    results["import_records_per_s"] = pipeline["records_per_s"]
-    results["feed_rows"] = pipeline["rows"]
+        # Speed on a large feed: the set-based pipeline against the row-by-row importer.
+        results["import"] = measure(
+            args.children, args.feed_rows, args.baseline_rows, args.seed, workdir
+        )
+        pipeline = results["import"]["pipeline"]
+        results["import_records_per_s"] = pipeline["records_per_s"]
+        results["feed_rows"] = pipeline["rows"]
+        for key in ("import_batch_rows", "candidates_per_person", "max_rss_mb"):
+            if key in pipeline:
+                results[f"import_{key}" if not key.startswith("import") else key] = pipeline[key]
     # Quality on the hostile feed (feeds/hostile_feed.py), with Splink beside it.
-    print(f"matching quality and splink ({args.quality_rows} people)...", flush=True)
-    results["matching"] = import_feed(args.children, args.quality_rows, args.seed, workdir)
-    results["matching_precision"] = results["matching"]["precision"]
-    results["matching_recall"] = results["matching"]["recall"]
-    results["matching_review_rate"] = results["matching"]["review_rate"]
-    results["matching_false_links"] = results["matching"]["false_links"]
-    results["matching_false_links_twins"] = pipeline["false_links_twins"]
-    results["matching_duplicates_created"] = results["matching"]["duplicates_created"]
-    results["matching_records_per_s"] = results["matching"]["records_per_s"]
-    for key in ("splink", "splink_precision", "splink_recall", "splink_records_per_s"):
-        results[key] = results["matching"].get(key)
+    if "matching" in sections:
+        print(f"matching quality and splink ({args.quality_rows} people)...", flush=True)
+        results["matching"] = import_feed(args.children, args.quality_rows, args.seed, workdir)
+        results["matching_precision"] = results["matching"]["precision"]
+        results["matching_recall"] = results["matching"]["recall"]
+        results["matching_review_rate"] = results["matching"]["review_rate"]
+        results["matching_false_links"] = results["matching"]["false_links"]
+        results["matching_false_links_twins"] = results["matching"]["false_links"].get("twin", 0)
+        if "import" in sections:  # the speed feed's twins too
+            results["matching_false_links_twins"] += results["import"]["pipeline"][
+                "false_links_twins"
+            ]
+        results["matching_duplicates_created"] = results["matching"]["duplicates_created"]
+        results["matching_records_per_s"] = results["matching"]["records_per_s"]
+        for key in ("splink", "splink_precision", "splink_recall", "splink_records_per_s"):
+            results[key] = results["matching"].get(key)
 
-    print("audit...", flush=True)
-    from django.db import connections
+    if "audit" in sections:
+        print("audit...", flush=True)
+        from django.db import connections
 
-    connections.close_all()
-    audit = audit_figures(workdir, args.audit_events)
-    results["audit"] = audit
-    results["audit_event_p50_ms"] = audit["latency"]["audit_event_in_transaction_p50_ms"]
-    results["audit_verify_events_per_s"] = round(
-        audit["seal_and_verify"]["verify_events_per_second"]
-    )
+        connections.close_all()
+        audit = audit_figures(workdir, args.audit_events)
+        results["audit"] = audit
+        results["audit_event_p50_ms"] = audit["latency"]["audit_event_in_transaction_p50_ms"]
+        results["audit_verify_events_per_s"] = round(
+            audit["seal_and_verify"]["verify_events_per_second"]
+        )
     results["load_seconds"] = round(population.get("load_seconds", 0), 1)
     results["run_seconds"] = round(time.time() - started_run, 1)
 

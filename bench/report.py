@@ -54,11 +54,19 @@ TARGETS = [
 
 
 def newest_by_size() -> dict[int, dict]:
+    """Per population size, the newest figure of each measure: a run of some sections only
+    (``national_bench.py --sections``) overlays the figures it has on the older full run.
+    The import benchmark's own files (``*-import-*.json``) are not national runs."""
     runs: dict[int, dict] = {}
-    for path in sorted(RESULTS.glob("*.json")):
+    for path in sorted(RESULTS.glob("*.json")):  # by date, so newer runs overlay older ones
+        if "-import-" in path.name:
+            continue
         data = json.loads(path.read_text())
-        data["_file"] = path.name
-        runs[data["children"]] = data  # sorted by date, so the newest wins
+        run = runs.setdefault(data["children"], {"_files": []})
+        run.update({key: value for key, value in data.items() if value is not None})
+        run["_files"].append(path.name)
+    for run in runs.values():
+        run["_file"] = " + ".join(run["_files"])
     return dict(sorted(runs.items()))
 
 
