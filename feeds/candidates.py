@@ -47,7 +47,7 @@ from records.names import given_name_variants, phonetic_key
 _STAGING = """
 CREATE TEMP TABLE IF NOT EXISTS feed_stage_key2 (
     row_key integer NOT NULL, side text NOT NULL, key text NOT NULL, dob date NOT NULL,
-    other_keys text NOT NULL, other_initials text NOT NULL, any_other boolean NOT NULL
+    other_keys text NOT NULL, other_norm text NOT NULL, any_other boolean NOT NULL
 ) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS feed_stage_id (
     row_key integer NOT NULL, kind text NOT NULL, value text NOT NULL
@@ -63,24 +63,33 @@ TRUNCATE feed_stage_key2, feed_stage_id, feed_stage_place, feed_stage_day;
 """
 
 # Each row: the person, the child, and the child's name keys (NULL for an identifier),
-# so that the caller can tell a candidate sharing both name keys from a weaker one. A staged
-# key row carries what the child's other name must look like unless ``any_other``: one of
-# the person's keys for it (``other_keys``, as "|key|key|"), or its first letter one of
-# ``other_initials`` (the person's first and second letters: a slip at the start), or
-# several words; anything else is "different" to the scorer. Plain text rather than arrays:
-# cheaper to stage by the thousand, and the join stays a probe of one index per row.
+# so that the caller can tell a candidate sharing both name keys from a weaker one.
+#
+# A staged key row says what the child's other name must look like, unless ``any_other``:
+# one of the person's keys for it (``other_keys``, as "|key|key|": a variant or sound-alike),
+# or a near spelling of ``other_norm`` (one of the person's names for it, or a word of one):
+# starting with its first letter or its second (two letters typed the wrong way round) and
+# at most three keystrokes away, or an initial, a long name or several words, which the
+# scorer compares more loosely. Anything else is "different" to the scorer
+# (``feeds.scoring._close``), and the pair is not worth scoring. The checks read the index
+# entry alone (``childname_family_dob`` carries the given name, ``childname_given_dob``
+# the family name).
 _CANDIDATES = """
 SELECT k.row_key, n.child_id, n.given_key, n.family_key FROM feed_stage_key2 k
   JOIN records_childname n ON n.family_key = k.key AND n.date_of_birth = k.dob
  WHERE k.side = 'f' AND (k.any_other OR strpos(k.other_keys, '|' || n.given_key || '|') > 0
-       OR (k.other_initials <> '' AND (strpos(k.other_initials, left(n.given_norm, 1)) > 0
-                                       OR strpos(n.given_norm, ' ') > 0)))
+       OR (k.other_norm <> '' AND strpos(n.given_norm, ' ') > 0)
+       OR (k.other_norm <> '' AND strpos(left(k.other_norm, 2), left(n.given_norm, 1)) > 0
+           AND (length(k.other_norm) < 3 OR length(n.given_norm) < 3 OR length(n.given_norm) >= 12
+                OR levenshtein_less_equal(n.given_norm, k.other_norm, 3) <= 3)))
 UNION
 SELECT k.row_key, n.child_id, n.given_key, n.family_key FROM feed_stage_key2 k
   JOIN records_childname n ON n.given_key = k.key AND n.date_of_birth = k.dob
  WHERE k.side = 'g' AND (k.any_other OR strpos(k.other_keys, '|' || n.family_key || '|') > 0
-       OR (k.other_initials <> '' AND (strpos(k.other_initials, left(n.family_norm, 1)) > 0
-                                       OR strpos(n.family_norm, ' ') > 0)))
+       OR (k.other_norm <> '' AND strpos(n.family_norm, ' ') > 0)
+       OR (k.other_norm <> '' AND strpos(left(k.other_norm, 2), left(n.family_norm, 1)) > 0
+           AND (length(k.other_norm) < 3 OR length(n.family_norm) < 3 OR length(n.family_norm) >= 12
+                OR levenshtein_less_equal(n.family_norm, k.other_norm, 3) <= 3)))
 UNION
 SELECT s.row_key, i.child_id, NULL, NULL FROM feed_stage_id s
   JOIN records_childidentifier i ON i.kind = s.kind AND i.value = s.value
@@ -173,14 +182,14 @@ def given_keys(person: Person) -> set[str]:
 
 
 @lru_cache(maxsize=65536)
-def _initials(*names: str) -> str:
-    """First and second letters of each name and of each of its words: a name the scorer
-    calls close starts with one of them (``feeds.scoring._close``)."""
+def _spellings(*names: str) -> tuple[str, ...]:
+    """The names and, of a name of several words, each word: what a near spelling is
+    measured against (``feeds.scoring`` compares words of such names too)."""
     found = set()
     for name in names:
-        for word in {name, *name.split()}:
-            found.update(word[:2])
-    return "".join(sorted(found - {" ", ""}))
+        if name:
+            found |= {name, *name.split()}
+    return tuple(sorted(found))
 
 
 def _key_list(keys: Iterable[str]) -> str:
@@ -190,29 +199,34 @@ def _key_list(keys: Iterable[str]) -> str:
 def blocking_rows(
     row_key: int, person: Person, open_sides: tuple[bool, bool] = (True, True)
 ) -> Iterable[tuple]:
-    """(row_key, side, key, dob, other_keys, other_initials, any_other) rows for the staging
+    """(row_key, side, key, dob, other_keys, other_norm, any_other) rows for the staging
     table. ``open_sides`` says whether a child agreeing on the family name alone, and on the
     given name alone, could reach review (``feeds.scoring.one_name_may_review``); where not,
-    the child's other name must not be different."""
+    the child's other name must not be different: a row per spelling it may be near."""
     own_family, own_given = _own_family_keys(person), _own_given_keys(person)
-    family_names = (person.family_norm, *(norm for norm, _ in person.former_family))
-    family_initials = _initials(*(n for n in family_names if n))
-    given_initials = _initials(person.given_norm) if person.given_norm else ""
+    family_spellings = _spellings(person.family_norm, *(norm for norm, _ in person.former_family))
+    given_spellings = _spellings(person.given_norm)
     family_open, given_open = open_sides
     either = family_open or given_open
     given_list, family_list = _key_list(own_given), _key_list(own_family)
     wrong_way_given = {person.family_key} | {phonetic_key(w) for w in _words(person.family_norm)}
+    # (side, keys, the other name's keys, its spellings, whether any other name will do);
+    # names typed the wrong way round: the given name as the child's family name, and the
+    # family name as the child's given name.
+    plan = [
+        ("f", own_family, given_list, given_spellings, family_open),
+        ("g", own_given, family_list, family_spellings, given_open),
+        ("f", {person.given_key} - {""}, family_list, family_spellings, either),
+        ("g", wrong_way_given - {""}, given_list, given_spellings, either),
+    ]
     for dob in loose_dates(person.date_of_birth):
-        for key in own_family:
-            yield (row_key, "f", key, dob, given_list, given_initials, family_open)
-        for key in own_given:
-            yield (row_key, "g", key, dob, family_list, family_initials, given_open)
-        # Names typed the wrong way round: the given name is the child's family name, and
-        # the family name the child's given name.
-        if person.given_key:
-            yield (row_key, "f", person.given_key, dob, family_list, family_initials, either)
-        for key in wrong_way_given - {""}:
-            yield (row_key, "g", key, dob, given_list, given_initials, either)
+        for side, keys, other_keys, spellings, any_other in plan:
+            for key in keys:
+                if any_other or not spellings:
+                    yield (row_key, side, key, dob, other_keys, "", any_other)
+                    continue
+                for spelling in spellings:
+                    yield (row_key, side, key, dob, other_keys, spelling, False)
     if person.family_key and person.given_key:
         for dob in tight_dates(person.date_of_birth):
             yield (row_key, "f", person.family_key, dob, f"|{person.given_key}|", "", False)
@@ -253,7 +267,7 @@ def candidate_ids(
     cursor.execute(_STAGING)
     # Binary COPY with the types given: the rows need no text formatting on either side.
     with cursor.copy(
-        "COPY feed_stage_key2 (row_key, side, key, dob, other_keys, other_initials, any_other)"
+        "COPY feed_stage_key2 (row_key, side, key, dob, other_keys, other_norm, any_other)"
         " FROM STDIN (FORMAT BINARY)"
     ) as copy:
         copy.set_types(["int4", "text", "text", "date", "text", "text", "bool"])
