@@ -2,27 +2,28 @@
 
 The people of a batch (or the one person of ``feeds.matching.match``) are written to
 temporary staging tables: their blocking keys (a phonetic key of a name with one plausible
-date of birth) and their identifiers. One SQL statement then joins them with the index:
+date of birth) and their identifiers. Statements for the whole batch then join them with
+the index, in passes; each pass is for the people the ones before did not settle (found
+no child sharing both name keys, nor an identifier):
 
-- family-name key and date of birth (``childname_family_dob``),
-- given-name key, or a known variant's key, and date of birth (``childname_given_dob``),
-- both keys with a date whose year or month is one out (a mistyped date),
-- NHS number and UPN (``identifier_unique_per_issuer``),
+1. family-name key and date of birth (``childname_family_dob``), both keys with a date
+   whose year or month is one out (a mistyped date), NHS number and UPN
+   (``identifier_unique_per_issuer``);
+2. given-name key, or a known variant's key, and date of birth (``childname_given_dob``),
+   and names typed the wrong way round;
+3. a wider look: children at the same postcode born on one of the dates
+   (``address_postcode_idx``: a child who kept their address but whose names are garbled),
+   and children born on the same day whose given and family names start with the same
+   letters, or whose given name is at most two keystrokes from the person's
+   (``childname_dob``, read from the index alone; ``levenshtein`` is fuzzystrmatch's).
 
-where the dates are the one given, a day either side (30 Sep / 1 Oct) and the day and month
+The dates are the one given, a day either side (30 Sep / 1 Oct) and the day and month
 swapped; current, former and alias names of the child and former family names of the
-person all take part, and so do names typed the wrong way round, each word of a given name
-with a middle name (Ava for Ava Zainab) and each half of a double-barrelled family name.
-
-People for whom that finds no child sharing both name keys (a surname changed without the
-old name, typos in both names, a middle name and a new surname) get a second, wider look,
-again one statement for the batch:
-
-- children at the same postcode born on one of those dates (``address_postcode_idx``): a
-  child who kept their address but whose names are garbled;
-- children born on the same day whose given and family names start with the same letters,
-  or whose given name is at most two keystrokes from the person's (``childname_dob``, read
-  from the index alone; ``levenshtein`` is fuzzystrmatch's).
+person all take part, and so do each word of a given name with a middle name (Ava for Ava
+Zainab) and each half of a double-barrelled family name. Where a child agreeing on one
+name and the date could not reach review (``feeds.scoring.one_name_may_review``: a common
+name in a large index), the join keeps only children whose other name is near the
+person's (docs/matching.md, "Only pairs that could reach review").
 
 Only these pairs are scored. The facts about the candidates (names, postcodes, identifiers,
 this source's ids) are then read in one query each.
@@ -197,12 +198,19 @@ def _key_list(keys: Iterable[str]) -> str:
 
 
 def blocking_rows(
-    row_key: int, person: Person, open_sides: tuple[bool, bool] = (True, True)
+    row_key: int,
+    person: Person,
+    open_sides: tuple[bool, bool] = (True, True),
+    passes: tuple[int, ...] = (1, 2),
 ) -> Iterable[tuple]:
     """(row_key, side, key, dob, other_keys, other_norm, any_other) rows for the staging
     table. ``open_sides`` says whether a child agreeing on the family name alone, and on the
     given name alone, could reach review (``feeds.scoring.one_name_may_review``); where not,
-    the child's other name must not be different: a row per spelling it may be near."""
+    the child's other name must not be different: a row per spelling it may be near.
+
+    Pass 1 is the family name's keys (current, former, halves) and both keys with a
+    mistyped year or month; pass 2, for a person pass 1 did not settle, the given name's
+    keys and names typed the wrong way round."""
     own_family, own_given = _own_family_keys(person), _own_given_keys(person)
     family_spellings = _spellings(person.family_norm, *(norm for norm, _ in person.former_family))
     given_spellings = _spellings(person.given_norm)
@@ -210,24 +218,25 @@ def blocking_rows(
     either = family_open or given_open
     given_list, family_list = _key_list(own_given), _key_list(own_family)
     wrong_way_given = {person.family_key} | {phonetic_key(w) for w in _words(person.family_norm)}
-    # (side, keys, the other name's keys, its spellings, whether any other name will do);
-    # names typed the wrong way round: the given name as the child's family name, and the
-    # family name as the child's given name.
+    # (pass, side, keys, the other name's keys, its spellings, whether any other name will
+    # do); names typed the wrong way round: the given name as the child's family name, and
+    # the family name as the child's given name.
     plan = [
-        ("f", own_family, given_list, given_spellings, family_open),
-        ("g", own_given, family_list, family_spellings, given_open),
-        ("f", {person.given_key} - {""}, family_list, family_spellings, either),
-        ("g", wrong_way_given - {""}, given_list, given_spellings, either),
+        (1, "f", own_family, given_list, given_spellings, family_open),
+        (2, "g", own_given, family_list, family_spellings, given_open),
+        (2, "f", {person.given_key} - {""}, family_list, family_spellings, either),
+        (2, "g", wrong_way_given - {""}, given_list, given_spellings, either),
     ]
+    plan = [step for step in plan if step[0] in passes]
     for dob in loose_dates(person.date_of_birth):
-        for side, keys, other_keys, spellings, any_other in plan:
+        for _, side, keys, other_keys, spellings, any_other in plan:
             for key in keys:
                 if any_other or not spellings:
                     yield (row_key, side, key, dob, other_keys, "", any_other)
                     continue
                 for spelling in spellings:
                     yield (row_key, side, key, dob, other_keys, spelling, False)
-    if person.family_key and person.given_key:
+    if 1 in passes and person.family_key and person.given_key:
         for dob in tight_dates(person.date_of_birth):
             yield (row_key, "f", person.family_key, dob, f"|{person.given_key}|", "", False)
 
@@ -265,18 +274,14 @@ def candidate_ids(
     without them, always.
     """
     cursor.execute(_STAGING)
-    # Binary COPY with the types given: the rows need no text formatting on either side.
-    with cursor.copy(
-        "COPY feed_stage_key2 (row_key, side, key, dob, other_keys, other_norm, any_other)"
-        " FROM STDIN (FORMAT BINARY)"
-    ) as copy:
-        copy.set_types(["int4", "text", "text", "date", "text", "text", "bool"])
-        for row_key, person in people.items():
-            sides = (True, True)
-            if frequencies is not None and review_score is not None:
-                sides = one_name_may_review(person, frequencies, review_score)
-            for row in blocking_rows(row_key, person, sides):
-                copy.write_row(row)
+    sides = {
+        row_key: (
+            one_name_may_review(person, frequencies, review_score)
+            if frequencies is not None and review_score is not None
+            else (True, True)
+        )
+        for row_key, person in people.items()
+    }
     with cursor.copy(
         "COPY feed_stage_id (row_key, kind, value) FROM STDIN (FORMAT BINARY)"
     ) as copy:
@@ -292,17 +297,33 @@ def candidate_ids(
     # rather than hash the whole names table.
     cursor.execute("SET LOCAL enable_hashjoin = off")
     cursor.execute("SET LOCAL enable_mergejoin = off")
-    cursor.execute(_CANDIDATES)
     found: dict[int, set[int]] = {}
     name_keys: dict[int, set[tuple[str | None, str | None]]] = {}
-    for row_key, child_id, given_key, family_key in cursor.fetchall():
-        found.setdefault(row_key, set()).add(child_id)
-        name_keys.setdefault(row_key, set()).add((given_key, family_key))
-    unsettled = [
-        row_key
-        for row_key, person in people.items()
-        if not _settled(person, name_keys.get(row_key, set()))
-    ]
+    waiting = list(people)
+    for step in (1, 2):
+        cursor.execute("TRUNCATE feed_stage_key2")
+        # Binary COPY with the types given: the rows need no text formatting on either side.
+        with cursor.copy(
+            "COPY feed_stage_key2 (row_key, side, key, dob, other_keys, other_norm, any_other)"
+            " FROM STDIN (FORMAT BINARY)"
+        ) as copy:
+            copy.set_types(["int4", "text", "text", "date", "text", "text", "bool"])
+            for row_key in waiting:
+                for row in blocking_rows(row_key, people[row_key], sides[row_key], (step,)):
+                    copy.write_row(row)
+        cursor.execute(_CANDIDATES)
+        for row_key, child_id, given_key, family_key in cursor.fetchall():
+            found.setdefault(row_key, set()).add(child_id)
+            name_keys.setdefault(row_key, set()).add((given_key, family_key))
+        cursor.execute("TRUNCATE feed_stage_id")  # identifiers are joined once
+        waiting = [
+            row_key
+            for row_key in waiting
+            if not _settled(people[row_key], name_keys.get(row_key, set()))
+        ]
+        if not waiting:
+            break
+    unsettled = waiting
     if unsettled:
         with cursor.copy("COPY feed_stage_place (row_key, postcode, dob) FROM STDIN") as place:
             for row_key in unsettled:

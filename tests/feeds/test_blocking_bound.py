@@ -57,7 +57,7 @@ def test_a_lower_review_threshold_opens_sides_and_never_closes_one():
 def test_a_national_index_proposes_near_spellings_but_not_strangers_sharing_one_name():
     smith = make_child("Olivia", "Smith", DOB)
     make_child("Olivia", "Okonjo", DOB)  # shares only the given name and the birthday
-    make_child("Grace", "Smith", DOB)  # shares only the family name and the birthday
+    grace = make_child("Grace", "Smith", DOB)  # shares only the family name and the birthday
     people = {
         0: facts("Olivia", "Smyth"),  # family name mistyped: found by the given name
         1: facts("Olivai", "Smith"),  # given name mistyped: found by the family name
@@ -67,7 +67,8 @@ def test_a_national_index_proposes_near_spellings_but_not_strangers_sharing_one_
         found = blocking.candidate_ids(cursor, people, frequencies=COMMON, review_score=REVIEW)
         everything = blocking.candidate_ids(cursor, people)
     assert found == {0: {smith.pk}, 1: {smith.pk}, 2: {smith.pk}}
-    assert all(len(ids) == 3 for ids in everything.values())
+    # Unbounded, the family name's pass proposes every Smith born that day.
+    assert all(grace.pk in ids for ids in everything.values())
 
 
 GIVEN = [
