@@ -127,6 +127,17 @@ def _noisy(child: dict, noise: str, rng: random.Random) -> dict:
     return {"given": given, "family": family, "dob": dob, "postcode": postcode, "former": former}
 
 
+def _new_person(rng: random.Random, family: str, n: int) -> dict:
+    """Someone the index has never held: a rare given name and a family name of their own."""
+    return {
+        "given": rng.choice(["Zed", "Quill", "Wren", "Ottoline", "Caspian"]),
+        "family": f"{family}{n}",
+        "dob": datetime.date(2012, 1, 1) + datetime.timedelta(days=n % 3000),
+        "postcode": "",
+        "former": "",
+    }
+
+
 def write_feed(cursor, path: Path, children: int, rows: int, seed: int) -> dict:
     """The feed file and its truth: source id -> (child id or None, noise kind)."""
     from bench.queries import sample_children
@@ -171,13 +182,7 @@ def write_feed(cursor, path: Path, children: int, rows: int, seed: int) -> dict:
         n = len(known)
         while written < rows:
             source_id = f"N{n}"
-            person = {
-                "given": rng.choice(["Zed", "Quill", "Wren", "Ottoline", "Caspian"]),
-                "family": f"Newfamily{n}",
-                "dob": datetime.date(2012, 1, 1) + datetime.timedelta(days=n % 3000),
-                "postcode": "",
-                "former": "",
-            }
+            person = _new_person(rng, "Newfamily", n)
             truth[source_id] = (None, "new")
             repeat = 2 if rng.random() < 0.1 and written + 2 <= rows else 1
             for copy in range(repeat):  # two rows of one new person: one child
@@ -202,6 +207,35 @@ def _row(source_id: str, person: dict, child: dict, nhs: str, n: int) -> dict:
         "service_type": "voluntary",
         "involvement_start": "2026-09-01",
     }
+
+
+def write_daily_feed(first: Path, path: Path, seed: int) -> dict[str, int]:
+    """The source's next day, after ``first``: most ids sent again (70 % unchanged, 20 %
+    with an involvement at another of its services from today), 10 % not sent, and new
+    people (a tenth as many rows again, under new ids) who need matching. Returns the
+    counts of each kind of row."""
+    rng = random.Random(seed + 1)
+    counts = {"unchanged": 0, "changed": 0, "new": 0}
+    with first.open(newline="") as handle, path.open("w", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=COLUMNS)
+        writer.writeheader()
+        rows = list(csv.DictReader(handle))
+        for n, row in enumerate(rows):
+            draw = rng.random()
+            if draw < 0.1:
+                continue
+            if draw < 0.3:
+                row = {**row, "service_code": f"BENCH-DAILY-{n % 7}"}
+                row["involvement_start"] = "2026-12-01"
+                counts["changed"] += 1
+            else:
+                counts["unchanged"] += 1
+            writer.writerow(row)
+        for n in range(len(rows) // 10):
+            person = _new_person(rng, "Dailyfamily", n)
+            writer.writerow(_row(f"D{n}", person, {"gender": "U"}, "", n))
+            counts["new"] += 1
+    return counts
 
 
 def _marks(cursor) -> dict[str, int]:
@@ -510,6 +544,17 @@ def measure(children: int, rows: int, baseline_rows: int, seed: int, workdir: Pa
                 results["repeat"]["children_created"] = (
                     cursor.fetchone()[0] - figures["outcomes"]["created"]
                 )
+            # The next day's feed: mostly known ids, some changed, some new people.
+            daily = workdir / f"feed-{label}-daily.csv"
+            kinds = write_daily_feed(path, daily, seed)
+            results["daily"] = _timed_import(
+                daily,
+                source,
+                workdir / f"report-{label}-daily.csv",
+                row_by_row=False,
+                rows=sum(kinds.values()),
+            )
+            results["daily"]["rows_by_kind"] = kinds
         with connection.cursor() as cursor:
             _remove(cursor, marks)
         results[label] = figures
@@ -758,6 +803,7 @@ def main() -> None:
                     "import_batch_rows": figures["batch_rows"],
                     "import_records_per_cpu_s": pipeline["records_per_cpu_s"],
                     "import_repeat_records_per_s": figures["repeat"]["records_per_s"],
+                    "import_daily_records_per_s": figures["daily"]["records_per_s"],
                     "import_speedup_vs_row_by_row": figures.get("speedup_vs_row_by_row"),
                     "import_load_average": pipeline["load_average_before"],
                     "import_max_rss_mb": pipeline["max_rss_mb"],

@@ -619,6 +619,7 @@ def main() -> None:
         results["import_records_per_s"] = pipeline["records_per_s"]
         results["feed_rows"] = pipeline["rows"]
         results["import_repeat_records_per_s"] = results["import"]["repeat"]["records_per_s"]
+        results["import_daily_records_per_s"] = results["import"]["daily"]["records_per_s"]
         for key in ("import_batch_rows", "candidates_per_person", "max_rss_mb"):
             if key in pipeline:
                 results[f"import_{key}" if not key.startswith("import") else key] = pipeline[key]

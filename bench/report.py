@@ -43,6 +43,11 @@ TARGETS = [
     ("feed_rows", "... rows in that feed", ">= 1,000,000"),
     ("import_candidates_per_person", "... candidate children per person (blocking)", "flat in N"),
     ("import_repeat_records_per_s", "The same feed again, every id known (records/s)", ""),
+    (
+        "import_daily_records_per_s",
+        "The next day's feed: 90 % of ids again, a fifth changed, 10 % new people (records/s)",
+        "",
+    ),
     ("matching_precision", "Matching precision (hostile feed)", ">= 0.999"),
     ("matching_recall", "Matching recall, links and reviews (hostile feed)", ">= 0.99"),
     ("matching_review_rate", "Matching review rate (hostile feed)", "<= 0.05"),

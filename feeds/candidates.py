@@ -6,11 +6,11 @@ date of birth) and their identifiers. Statements for the whole batch then join t
 the index, in passes; each pass is for the people the ones before did not settle (found
 no child sharing both name keys, nor an identifier):
 
-1. family-name key and date of birth (``childname_family_dob``), both keys with a date
-   whose year or month is one out (a mistyped date), NHS number and UPN
+1. family-name key and date of birth (``childname_family_dob``), NHS number and UPN
    (``identifier_unique_per_issuer``);
 2. given-name key, or a known variant's key, and date of birth (``childname_given_dob``),
-   and names typed the wrong way round;
+   names typed the wrong way round, and both keys with a date whose year or month is one
+   out (a mistyped date);
 3. a wider look: children at the same postcode born on one of the dates
    (``address_postcode_idx``: a child who kept their address but whose names are garbled),
    and children born on the same day whose given and family names start with the same
@@ -75,26 +75,24 @@ TRUNCATE feed_stage_key2, feed_stage_id, feed_stage_place, feed_stage_day;
 # (``feeds.scoring._close``), and the pair is not worth scoring. The checks read the index
 # entry alone (``childname_family_dob`` carries the given name, ``childname_given_dob``
 # the family name).
-_CANDIDATES = """
+_SIDE = """
 SELECT k.row_key, n.child_id, n.given_key, n.family_key FROM feed_stage_key2 k
-  JOIN records_childname n ON n.family_key = k.key AND n.date_of_birth = k.dob
- WHERE k.side = 'f' AND (k.any_other OR strpos(k.other_keys, '|' || n.given_key || '|') > 0
-       OR (k.other_norm <> '' AND strpos(n.given_norm, ' ') > 0)
-       OR (k.other_norm <> '' AND strpos(left(k.other_norm, 2), left(n.given_norm, 1)) > 0
-           AND (length(k.other_norm) < 3 OR length(n.given_norm) < 3 OR length(n.given_norm) >= 12
-                OR levenshtein_less_equal(n.given_norm, k.other_norm, 3) <= 3)))
-UNION
-SELECT k.row_key, n.child_id, n.given_key, n.family_key FROM feed_stage_key2 k
-  JOIN records_childname n ON n.given_key = k.key AND n.date_of_birth = k.dob
- WHERE k.side = 'g' AND (k.any_other OR strpos(k.other_keys, '|' || n.family_key || '|') > 0
-       OR (k.other_norm <> '' AND strpos(n.family_norm, ' ') > 0)
-       OR (k.other_norm <> '' AND strpos(left(k.other_norm, 2), left(n.family_norm, 1)) > 0
-           AND (length(k.other_norm) < 3 OR length(n.family_norm) < 3 OR length(n.family_norm) >= 12
-                OR levenshtein_less_equal(n.family_norm, k.other_norm, 3) <= 3)))
-UNION
+  JOIN records_childname n ON n.{key} = k.key AND n.date_of_birth = k.dob
+ WHERE k.side = '{side}' AND (k.any_other OR strpos(k.other_keys, '|' || n.{other_key} || '|') > 0
+       OR (k.other_norm <> '' AND strpos(n.{other}, ' ') > 0)
+       OR (k.other_norm <> '' AND strpos(left(k.other_norm, 2), left(n.{other}, 1)) > 0
+           AND (length(k.other_norm) < 3 OR length(n.{other}) < 3 OR length(n.{other}) >= 12
+                OR levenshtein_less_equal(n.{other}, k.other_norm, 3) <= 3)))
+"""
+_BY_IDENTIFIER = """
 SELECT s.row_key, i.child_id, NULL, NULL FROM feed_stage_id s
   JOIN records_childidentifier i ON i.kind = s.kind AND i.value = s.value
 """
+# The two sides differ only in which name is the key and which the other: column names,
+# fixed here, never input.
+_FAMILY_SIDE = _SIDE.format(side="f", key="family_key", other_key="given_key", other="given_norm")
+_GIVEN_SIDE = _SIDE.format(side="g", key="given_key", other_key="family_key", other="family_norm")
+_CANDIDATES = "UNION".join([_FAMILY_SIDE, _GIVEN_SIDE, _BY_IDENTIFIER])
 
 _WIDER = """
 SELECT p.row_key, a.child_id FROM feed_stage_place p
@@ -208,9 +206,9 @@ def blocking_rows(
     given name alone, could reach review (``feeds.scoring.one_name_may_review``); where not,
     the child's other name must not be different: a row per spelling it may be near.
 
-    Pass 1 is the family name's keys (current, former, halves) and both keys with a
-    mistyped year or month; pass 2, for a person pass 1 did not settle, the given name's
-    keys and names typed the wrong way round."""
+    Pass 1 is the family name's keys (current, former, halves); pass 2, for a person pass 1
+    did not settle, the given name's keys, names typed the wrong way round, and both keys
+    with a mistyped year or month."""
     own_family, own_given = _own_family_keys(person), _own_given_keys(person)
     family_spellings = _spellings(person.family_norm, *(norm for norm, _ in person.former_family))
     given_spellings = _spellings(person.given_norm)
@@ -236,7 +234,7 @@ def blocking_rows(
                     continue
                 for spelling in spellings:
                     yield (row_key, side, key, dob, other_keys, spelling, False)
-    if 1 in passes and person.family_key and person.given_key:
+    if 2 in passes and person.family_key and person.given_key:
         for dob in tight_dates(person.date_of_birth):
             yield (row_key, "f", person.family_key, dob, f"|{person.given_key}|", "", False)
 
