@@ -657,6 +657,14 @@ def main() -> None:
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"{results['date']}-{args.children}.json"
+    if out.exists() and set(SECTIONS) - sections:
+        # A run of some sections updates today's file for this size: the figures of the
+        # sections it did not run stay as an earlier run today left them.
+        earlier = json.loads(out.read_text())
+        results["sections"] = [
+            name for name in SECTIONS if name in sections or name in earlier.get("sections", [])
+        ]
+        results = {**earlier, **results}
     out.write_text(json.dumps(results, indent=2, default=str) + "\n")
     shutil.rmtree(workdir, ignore_errors=True)
     print(f"results: {out.relative_to(ROOT)}")
