@@ -19,9 +19,7 @@ REVIEW = 50
 
 
 def facts(given: str, family: str, dob: datetime.date = DOB, **values):
-    return person_facts(
-        Incoming(given_name=given, family_name=family, date_of_birth=dob, **values)
-    )
+    return person_facts(Incoming(given_name=given, family_name=family, date_of_birth=dob, **values))
 
 
 def national(given: dict[str, int] | None = None, family: dict[str, int] | None = None):
@@ -93,7 +91,7 @@ def test_nothing_the_bound_leaves_out_would_have_scored_review():
     model at national scale, stays under the review threshold."""
     rng = random.Random(17)
     dates = [DOB, DOB + datetime.timedelta(days=1)]
-    for n in range(120):
+    for _ in range(120):
         make_child(
             rng.choice(GIVEN).title(),
             rng.choice(FAMILY).title(),
