@@ -68,9 +68,11 @@ def index_extract(cursor, children: int, sample: int, seed: int) -> list[Person]
     for key, given, family, dob, gender, postcode in cursor.fetchall():
         household = households.setdefault((family, postcode), len(households) + 1)
         people.append(Person(key, given, family, dob, gender, postcode, "", (), household))
-    # NHS numbers on three quarters of them, as a health feed would have left.
+    # NHS numbers on three quarters of them, as a health feed would have left; never two
+    # children with one number.
+    issued: set[str] = set()
     return [
-        Person(**{**p.__dict__, "nhs": nhs_number(rng)}) if rng.random() < 0.75 else p
+        Person(**{**p.__dict__, "nhs": nhs_number(rng, issued)}) if rng.random() < 0.75 else p
         for p in people
     ]
 

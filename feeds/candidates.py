@@ -63,8 +63,9 @@ CREATE TEMP TABLE IF NOT EXISTS feed_stage_day (
 TRUNCATE feed_stage_key2, feed_stage_id, feed_stage_place, feed_stage_day;
 """
 
-# Each row: the person, the child, and the child's name keys (NULL for an identifier),
-# so that the caller can tell a candidate sharing both name keys from a weaker one.
+# Each row: the person, the child, and the child's name keys (its current name's, for an
+# identifier), so that the caller can tell a candidate sharing both name keys from a weaker
+# one.
 #
 # A staged key row says what the child's other name must look like, unless ``any_other``:
 # one of the person's keys for it (``other_keys``, as "|key|key|": a variant or sound-alike),
@@ -85,8 +86,9 @@ SELECT k.row_key, n.child_id, n.given_key, n.family_key FROM feed_stage_key2 k
                 OR levenshtein_less_equal(n.{other}, k.other_norm, 3) <= 3)))
 """
 _BY_IDENTIFIER = """
-SELECT s.row_key, i.child_id, NULL, NULL FROM feed_stage_id s
+SELECT s.row_key, i.child_id, n.given_key, n.family_key FROM feed_stage_id s
   JOIN records_childidentifier i ON i.kind = s.kind AND i.value = s.value
+  LEFT JOIN records_childname n ON n.child_id = i.child_id AND n.kind = 'current'
 """
 # The two sides differ only in which name is the key and which the other: column names,
 # fixed here, never input.
@@ -216,14 +218,18 @@ def blocking_rows(
     either = family_open or given_open
     given_list, family_list = _key_list(own_given), _key_list(own_family)
     wrong_way_given = {person.family_key} | {phonetic_key(w) for w in _words(person.family_norm)}
+    # Names the wrong way round: the child's given name is compared with the person's
+    # family name as a given name (Melia for Amelia), its family name with the given name.
+    family_as_given = _key_list(_own_given_keys_of(person.family_norm) | {person.family_key})
+    given_as_family = _key_list(_family_name_keys((person.given_norm,)) | own_given)
     # (pass, side, keys, the other name's keys, its spellings, whether any other name will
     # do); names typed the wrong way round: the given name as the child's family name, and
     # the family name as the child's given name.
     plan = [
         (1, "f", own_family, given_list, given_spellings, family_open),
         (2, "g", own_given, family_list, family_spellings, given_open),
-        (2, "f", {person.given_key} - {""}, family_list, family_spellings, either),
-        (2, "g", wrong_way_given - {""}, given_list, given_spellings, either),
+        (2, "f", {person.given_key} - {""}, family_as_given, family_spellings, either),
+        (2, "g", wrong_way_given - {""}, given_as_family, given_spellings, either),
     ]
     plan = [step for step in plan if step[0] in passes]
     for dob in loose_dates(person.date_of_birth):
@@ -253,9 +259,20 @@ def wider_rows(row_key: int, person: Person) -> tuple[list[tuple], list[tuple]]:
 
 
 def _settled(person: Person, name_keys: set[tuple[str | None, str | None]]) -> bool:
-    """Whether some candidate shares both name keys with the person, or an identifier."""
-    keys = family_keys(person) | given_keys(person)
-    return any(given is None or (given in keys and family in keys) for given, family in name_keys)
+    """Whether some candidate shares both name keys with the person, each with its own name
+    (Hallie Hill does not settle Holly Kingsmore, nor Rosie Ross Rosie Falby). A child found by an
+    identifier alone does not settle it: a mistyped number may belong to another child,
+    and the person's own child must still be looked for by name."""
+    own_given, own_family = _own_given_keys(person), _own_family_keys(person)
+    # The wrong way round: the child's given name is the person's family name, and the
+    # child's family name the person's given name.
+    family_as_given = _own_given_keys_of(person.family_norm)
+    given_as_family = _family_name_keys((person.given_norm,))
+    return any(
+        (given in own_given and family in own_family)
+        or (given in family_as_given and family in given_as_family)
+        for given, family in name_keys
+    )
 
 
 def candidate_ids(

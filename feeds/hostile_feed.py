@@ -204,14 +204,22 @@ class FeedPlan:
     source_prefix: str = "H"
 
 
-def nhs_number(rng: random.Random) -> str:
-    """A random NHS number that passes the modulus 11 check (999 prefix: never issued)."""
+def nhs_number(rng: random.Random, issued: set[str] | None = None) -> str:
+    """A random NHS number that passes the modulus 11 check (999 prefix: never issued).
+
+    With ``issued``, a number not in it, added to it: the register never gives two people
+    one number, and the 999 range holds only about 900,000, so a few thousand drawn at
+    random would share some (a feed's number then points at another child: noise no real
+    source has)."""
     while True:
         digits = [9, 9, 9] + [rng.randrange(10) for _ in range(6)]
         check = 11 - sum(d * w for d, w in zip(digits, range(10, 1, -1), strict=True)) % 11
         check = 0 if check == 11 else check
-        if check != 10:
-            return "".join(map(str, [*digits, check]))
+        number = "".join(map(str, [*digits, check]))
+        if check != 10 and (issued is None or number not in issued):
+            if issued is not None:
+                issued.add(number)
+            return number
 
 
 def postcode(rng: random.Random, district: str | None = None) -> str:
@@ -235,6 +243,7 @@ def make_index(rng: random.Random, people: int, *, today: datetime.date) -> list
     1 % same-name-same-birthday children in other households; NHS numbers on 75 %."""
     out: list[Person] = []
     household = 0
+    issued: set[str] = set()
 
     def add(given: str, family: str, dob: datetime.date, gender: str, code: str) -> Person:
         person = Person(
@@ -244,7 +253,7 @@ def make_index(rng: random.Random, people: int, *, today: datetime.date) -> list
             dob=dob,
             gender=gender,
             postcode=code,
-            nhs=nhs_number(rng) if rng.random() < 0.75 else "",
+            nhs=nhs_number(rng, issued) if rng.random() < 0.75 else "",
             household=household,
         )
         out.append(person)
@@ -323,11 +332,12 @@ def make_feed(
     for _ in range(people - len(records)):
         records.append(_new_person(rng, index, families, today))
     rng.shuffle(records)
+    issued = {person.nhs for person in index if person.nhs}
     out = []
     for number, record in enumerate(records):
         extra = rng.random() < plan.extra_involvement_share
         # Health sends an NHS number whether or not the index already holds it.
-        nhs = (record.nhs or nhs_number(rng)) if rng.random() < plan.nhs_share else ""
+        nhs = (record.nhs or nhs_number(rng, issued)) if rng.random() < plan.nhs_share else ""
         out.append(
             replace(
                 record,
@@ -370,6 +380,9 @@ def _noisy(
         if kind not in wanted and not _clashes(kind, wanted):
             wanted.append(kind)
     applied: list[str] = []
+    # Names typed the wrong way round are the last slip: a new or former surname is the
+    # child's family name, never the given name it was swapped with.
+    wanted.sort(key=lambda kind: kind == "swapped_names")
     for kind in wanted:
         changed, label = _apply(rng, kind, record, families)
         if label:

@@ -227,3 +227,55 @@ def test_names_that_differ_in_their_first_letter_are_not_near_spellings():
     mia = person_facts(incoming("Ima", "Jenkins"))
     held = Candidate(1, DOB, "F", [NameFacts("mia", "jenkins", phonetic_key("mia"), "JNKNS")])
     assert score_pair(mia, held).level("given_name") == "close"
+
+
+# -- a candidate that shares keys with the wrong name does not end the search -------------------
+
+
+def test_a_child_whose_names_both_sound_like_one_of_the_persons_does_not_stop_the_search():
+    """Hallie Hill shares the key of Holly with both her names: she is not Holly Kingsmore
+    typed the wrong way round, and finding her must not stop the wrong-way look."""
+    make_child("Hallie", "Hill", DOB - datetime.timedelta(days=1), postcode="CR2 9BA")
+    holly = make_child("Holly", "Kingsmore", DOB, postcode="CR20 9BA")
+    decision = decide(incoming("kingsmore", "holly", gender="F", postcode="CR20 9BA"))
+    assert (decision.outcome, decision.child) == (LINK, holly)
+
+
+def test_a_namesake_sharing_the_given_names_key_twice_does_not_settle_the_search():
+    """Rosie Ross (keys RS and RS) does not settle the look for Rosie Falby, so the wider
+    look (the address, the same day) still runs; Rosie Falbey does, and so does Falby Rosie
+    (the wrong way round)."""
+    person = person_facts(incoming("Rosie", "Falby", gender="F", postcode="OX17 9AA"))
+    rosie, falby = phonetic_key("rosie"), phonetic_key("falby")
+    assert not blocking._settled(person, {(rosie, rosie)})
+    assert blocking._settled(person, {(rosie, phonetic_key("falbey"))})
+    assert blocking._settled(person, {(falby, rosie)})
+    assert not blocking._settled(person, {(falby, falby)})
+
+
+def test_another_childs_nhs_number_does_not_stop_the_search_by_name():
+    """A number that belongs to another child (mistyped, or a source's mix-up) is a
+    candidate, but the person's own child is still looked for by name, and wins."""
+    from records.models import IdentifierKind
+    from tests.feeds.test_pipeline import give_identifier, nhs_number
+
+    harry = make_child("Harry", "Ahmed", DOB, gender="M", postcode="EX1 5BA")
+    other = make_child("Zachary", "Quill", datetime.date(2011, 4, 2), gender="M")
+    number = nhs_number(943476599)
+    give_identifier(other, IdentifierKind.NHS_NUMBER, number)
+    decision = decide(incoming("Ahmed", "Harry", nhs_number=number))
+    assert (decision.outcome, decision.child) == (LINK, harry)
+
+
+def test_names_the_wrong_way_round_find_a_nickname_of_the_given_name_in_a_national_index():
+    """Sharp Melia is Amelia Sharp the wrong way round with a nickname: where one name alone
+    cannot reach review, the wrong-way look still takes Melia's variants for the given name."""
+    from feeds.scoring import NameFrequencies
+
+    amelia = make_child("Amelia", "Sharp", DOB)
+    make_child("Mia", "Johnson", DOB)  # a child of the same day who must not be proposed
+    person = person_facts(incoming("Sharp", "Melia", gender="F"))
+    national = NameFrequencies({"amelia": 110_000}, {"sharp": 30_000}, 11_000_000)
+    with connection.cursor() as cursor:
+        found = blocking.candidate_ids(cursor, {0: person}, frequencies=national, review_score=50)
+    assert amelia.pk in found.get(0, set())
