@@ -18,6 +18,7 @@ import random
 from pathlib import Path
 
 from feeds.hostile_feed import FeedPlan, FeedRecord, Person, make_feed, nhs_number
+from feeds.matching import LINK, REVIEW
 from feeds.quality import Outcome, QualityReport, score
 
 BENCH_HEALTH = "BENCH-NHS"
@@ -137,6 +138,13 @@ def score_import(
 ) -> QualityReport:
     """The import's decisions (its report, and the review queue for the proposed child),
     scored against the truth exactly as matching_quality scores the matcher."""
+    return score(import_outcomes(cursor, report_csv, feed, source), people)
+
+
+def import_outcomes(
+    cursor, report_csv: Path, feed: list[FeedRecord], source: str
+) -> list[tuple[FeedRecord, Outcome]]:
+    """Each record with what the import decided for it."""
     cursor.execute(
         "SELECT source_id, candidate_id FROM feeds_reviewitem WHERE source = %s", [source]
     )
@@ -160,4 +168,69 @@ def score_import(
         else:  # created (rejected rows are counted as not linked)
             outcome = Outcome("create")
         pairs.append((record, outcome))
-    return score(pairs, people)
+    return pairs
+
+
+def recall_ceiling(cursor, pairs: list[tuple[FeedRecord, Outcome]]) -> dict:
+    """The recall no matcher comparing these fields could beat, on the index without the
+    import (call it after the import's rows are removed).
+
+    For each known person not linked or reviewed with their own child: the children of the
+    index that fit the record at least as well as their own child does (``feeds.scoring``'s
+    weights, candidates from the blocking without its one-name bound, so every child
+    sharing a name key and a date). A record that ``k`` other children fit as well is, at
+    best, right once in ``k + 1``; every other record is counted as if it were right. What
+    stays below 1 is information the feed does not carry (a new surname after a move: a
+    given name, a birthday and a gender that other children share).
+    """
+    from feeds import candidates as blocking
+    from feeds.matching import Incoming, person_facts
+    from feeds.scoring import TF_MIN_COUNT, score_pair
+
+    known = [(record, outcome) for record, outcome in pairs if record.truth is not None]
+    missed = {
+        number: record
+        for number, (record, outcome) in enumerate(known)
+        if outcome.decision not in (LINK, REVIEW) or outcome.key != record.truth
+    }
+    persons = {
+        number: person_facts(
+            Incoming(
+                record.given,
+                record.family,
+                record.dob,
+                record.gender or "U",
+                tuple(record.former_families),
+                record.postcode,
+                record.nhs,
+            )  # fmt: skip
+        )
+        for number, record in missed.items()
+    }
+    frequencies = blocking.name_frequencies(cursor, at_least=TF_MIN_COUNT)
+    found = blocking.candidate_ids(cursor, persons) if persons else {}
+    wanted = set().union(*found.values()) | {record.truth for record in missed.values()}
+    facts = blocking.candidate_facts(cursor, wanted, source="")
+    ties: dict[str, int] = {}
+    best_possible = float(len(known) - len(missed))
+    for number, record in missed.items():
+        own = facts.get(record.truth)
+        if own is None:  # the child was merged away or is gone: nothing can find them
+            continue
+        person = persons[number]
+        own_weight = score_pair(person, own, frequencies).weight
+        others = sum(
+            1
+            for child_id in found.get(number, ())
+            if child_id != record.truth
+            and child_id in facts
+            and score_pair(person, facts[child_id], frequencies).weight >= own_weight
+        )
+        label = str(others) if others < 5 else "5+"
+        ties[label] = ties.get(label, 0) + 1
+        best_possible += 1 / (1 + others)
+    return {
+        "recall_ceiling": round(best_possible / len(known), 4) if known else 1.0,
+        "missed": len(missed),
+        "missed_by_children_fitting_as_well": dict(sorted(ties.items())),
+    }

@@ -311,12 +311,14 @@ def import_feed(children: int, rows: int, seed: int, workdir: Path, splink: bool
 
     from bench.hostile import (
         hostile_feed,
+        import_outcomes,
         index_extract,
         plant_nhs_numbers,
-        score_import,
+        recall_ceiling,
         write_feed_csv,
     )
     from bench.splink_baseline import splink_baseline
+    from feeds.quality import score
 
     tables = [
         "records_child",
@@ -349,21 +351,25 @@ def import_feed(children: int, rows: int, seed: int, workdir: Path, splink: bool
     )
     seconds = time.perf_counter() - started
     with connection.cursor() as cursor:
-        quality = score_import(cursor, report, feed, people, source)
+        pairs = import_outcomes(cursor, report, feed, source)
+    quality = score(pairs, people)
     outcomes: dict[str, int] = {}
     with open(report) as handle:
         for row in csv.DictReader(handle):
             outcomes[row["outcome"]] = outcomes.get(row["outcome"], 0) + 1
+    with connection.cursor() as cursor:
+        # The ceiling and Splink see the index as it was before the import (with the
+        # planted NHS numbers, without what the import added).
+        cursor.execute("SET session_replication_role = replica")
+        for table in tables:
+            cursor.execute(f"DELETE FROM {table} WHERE id > %s", [index_as_planted[table]])
+        cursor.execute("SET session_replication_role = origin")
+        print("recall ceiling...", flush=True)
+        ceiling = recall_ceiling(cursor, pairs)
     baseline: dict = {}
     if splink:
         print(f"splink baseline ({len(feed)} people)...", flush=True)
         with connection.cursor() as cursor:
-            # Splink links the feed to the index as it was before the import (with the
-            # planted NHS numbers, without those the import added).
-            cursor.execute("SET session_replication_role = replica")
-            for table in tables:
-                cursor.execute(f"DELETE FROM {table} WHERE id > %s", [index_as_planted[table]])
-            cursor.execute("SET session_replication_role = origin")
             baseline = splink_baseline(cursor, feed, people, workdir)
     with connection.cursor() as cursor:
         cursor.execute("SET session_replication_role = replica")
@@ -378,6 +384,7 @@ def import_feed(children: int, rows: int, seed: int, workdir: Path, splink: bool
         "records_per_s": round(csv_rows / seconds, 1),
         "outcomes": outcomes,
         **quality.as_dict(),
+        **ceiling,
         **baseline,
     }
 
@@ -630,6 +637,7 @@ def main() -> None:
         results["matching_precision"] = results["matching"]["precision"]
         results["matching_recall"] = results["matching"]["recall"]
         results["matching_review_rate"] = results["matching"]["review_rate"]
+        results["matching_recall_ceiling"] = results["matching"]["recall_ceiling"]
         results["matching_false_links"] = results["matching"]["false_links"]
         results["matching_false_links_twins"] = results["matching"]["false_links"].get("twin", 0)
         if "import" in sections:  # the speed feed's twins too
