@@ -381,8 +381,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Record matching for feeds (feeds/matching.py, docs/feeds.md): scores out of 100.
-MATCH_LINK_SCORE = env_int("MATCH_LINK_SCORE", 92)
-MATCH_REVIEW_SCORE = env_int("MATCH_REVIEW_SCORE", 50)
+MATCH_LINK_SCORE = env_int("MATCH_LINK_SCORE", 95)
+MATCH_REVIEW_SCORE = env_int("MATCH_REVIEW_SCORE", 30)
 MATCH_MARGIN = env_int("MATCH_MARGIN", 6)
 # Rows per import transaction: the pipeline costs a few dozen statements per batch whatever
 # its size; the import's memory grows with the batch (the whole process: about 150 MB at

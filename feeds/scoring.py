@@ -453,6 +453,12 @@ def _identifier_agrees(pair: PairScore) -> bool:
     return "same" in (pair.level("nhs_number"), pair.level("upn"))
 
 
+def _identifier_differs(pair: PairScore) -> bool:
+    return "different" in (pair.level("nhs_number"), pair.level("upn")) and not _identifier_agrees(
+        pair
+    )
+
+
 def decide(
     person: Person,
     candidates: Iterable[Candidate],
@@ -470,8 +476,10 @@ def decide(
     new child) automatically; a child holding another id from this source is never linked
     (the source says they are different people: a new child is created, and flagged as a
     possible duplicate in the source when near-identical); an agreeing NHS number or UPN
-    with compatible names links; two children within ``margin`` bits of each other (twins,
-    namesakes) go to review; so does a best child whose given name or gender is different,
+    with compatible names links; a child whose NHS number or UPN differs from the person's
+    is another person unless the score links anyway; two children within ``margin`` bits of
+    each other (twins, namesakes) go to review; so does a best child whose given name or
+    gender is different,
     whose family name is different without the postcode to confirm it (a surname change, or a
     stranger born on the same day), or whose date of birth is further from the person's than
     a slip (one day, day and month swapped).
@@ -486,7 +494,13 @@ def decide(
     same_source = [
         p for p in pairs if facts[p.child_id].source_ids - {source_id} and p not in shielded
     ]
-    eligible = [p for p in pairs if p not in same_source]
+    # Two different NHS numbers (or UPNs) are two people: such a child is never proposed to
+    # a reviewer, nor makes another child's link doubtful, on a score short of a link.
+    eligible = [
+        p
+        for p in pairs
+        if p not in same_source and (p.score >= link_score or not _identifier_differs(p))
+    ]
     duplicates = tuple((p.child_id, p.score) for p in same_source if p.score >= link_score)
 
     if shielded:
