@@ -183,6 +183,8 @@ def recall_ceiling(cursor, pairs: list[tuple[FeedRecord, Outcome]]) -> dict:
     stays below 1 is information the feed does not carry (a new surname after a move: a
     given name, a birthday and a gender that other children share).
     """
+    from django.db import transaction
+
     from feeds import candidates as blocking
     from feeds.matching import Incoming, person_facts
     from feeds.scoring import TF_MIN_COUNT, score_pair
@@ -208,9 +210,11 @@ def recall_ceiling(cursor, pairs: list[tuple[FeedRecord, Outcome]]) -> dict:
         for number, record in missed.items()
     }
     frequencies = blocking.name_frequencies(cursor, at_least=TF_MIN_COUNT)
-    found = blocking.candidate_ids(cursor, persons) if persons else {}
-    wanted = set().union(*found.values()) | {record.truth for record in missed.values()}
-    facts = blocking.candidate_facts(cursor, wanted, source="")
+    # One transaction: the blocking's staging tables keep their rows until it commits.
+    with transaction.atomic():
+        found = blocking.candidate_ids(cursor, persons) if persons else {}
+        wanted = set().union(*found.values()) | {record.truth for record in missed.values()}
+        facts = blocking.candidate_facts(cursor, wanted, source="")
     ties: dict[str, int] = {}
     best_possible = float(len(known) - len(missed))
     for number, record in missed.items():

@@ -11,7 +11,8 @@ from feeds.hostile_feed import FeedRecord
 from feeds.quality import Outcome
 from tests.factories import make_child
 
-pytestmark = pytest.mark.django_db
+# transaction=True: the bench calls it outside any transaction, as this test does.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 DOB = datetime.date(2015, 6, 3)
 
