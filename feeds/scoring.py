@@ -453,6 +453,16 @@ def _identifier_agrees(pair: PairScore) -> bool:
     return "same" in (pair.level("nhs_number"), pair.level("upn"))
 
 
+def _near_identical(pair: PairScore, link_score: int) -> bool:
+    """Whether the pair would link on the score and the rules of ``decide``."""
+    return (
+        pair.score >= link_score
+        and "different" not in (pair.level("given_name"), pair.level("family_name"))
+        and pair.level("gender") != "different"
+        and pair.level("date_of_birth") in CLOSE_DATES
+    )
+
+
 def _identifier_differs(pair: PairScore) -> bool:
     return "different" in (pair.level("nhs_number"), pair.level("upn")) and not _identifier_agrees(
         pair
@@ -501,7 +511,10 @@ def decide(
         for p in pairs
         if p not in same_source and (p.score >= link_score or not _identifier_differs(p))
     ]
-    duplicates = tuple((p.child_id, p.score) for p in same_source if p.score >= link_score)
+    # Near-identical only, as a link would need: twins (another given name or gender, the
+    # same family, birthday and address) and namesakes (the same given name and birthday,
+    # another family name) score as high in a young index but are not a source's duplicate.
+    duplicates = tuple((p.child_id, p.score) for p in same_source if _near_identical(p, link_score))
 
     if shielded:
         pair = shielded[0]

@@ -101,6 +101,25 @@ def test_a_second_id_of_a_source_is_created_and_flagged_across_batches_too(tmp_p
     assert SourceDuplicate.objects.filter(source_id="S2", other_source_id="S1").exists()
 
 
+def test_twins_and_namesakes_of_one_source_are_not_flagged_as_its_duplicates(tmp_path):
+    """Same family, birthday and address score as high as a duplicate, but another given
+    name (or gender) is a twin, and another family name elsewhere a namesake: the data
+    steward's list must not fill with them (a 1M-row first load flagged 304,055)."""
+    outcomes = import_rows(
+        tmp_path,
+        [
+            row(source_id="S1"),
+            row(source_id="S2", given_name="Oliver", gender="M"),
+            row(source_id="S3", given_name="Edith"),
+            # A namesake: the same given name and birthday, another family and address.
+            row(source_id="S4", family_name="Okafor", postcode="M1 1AA"),
+        ],
+    )
+    assert {outcome["outcome"] for outcome in outcomes.values()} == {"created"}
+    assert Child.objects.count() == 4
+    assert SourceDuplicate.objects.count() == 0
+
+
 def test_a_later_feed_links_the_twin_whose_sibling_holds_another_id_of_the_source():
     """The cause of twins linked to each other: the other twin must be in the index."""
     oliver = make_child("Oliver", "Okafor", DOB, gender="M")
