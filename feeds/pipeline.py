@@ -99,6 +99,11 @@ class _Person:
     duplicates: tuple[tuple[int, int], ...] = ()
 
 
+# Children an import creates before it recounts the name frequencies (at least; and at
+# least half the index it started with).
+FREQUENCIES_REFRESH_CHILDREN = 50_000
+
+
 @dataclass
 class _Run:
     source: str
@@ -139,6 +144,7 @@ def import_file(
     """
     summary = ImportSummary()
     run = _Run(source, source_organisation(source).pk, name_frequencies(fresh=True), timings)
+    created_when_counted = 0
     with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
         rows = read_rows(handle, path.name)
         while True:
@@ -163,6 +169,17 @@ def import_file(
                     report(outcome)
             if progress:
                 progress(len(batch))
+            # A first load grows the index as it goes: once it has grown by half (or by
+            # FREQUENCIES_REFRESH_CHILDREN), recount, so the prior, the name frequencies and
+            # the blocking's one-name bound fit the index the next batches meet.
+            created = summary.outcomes.get("created", 0)
+            grown = created - created_when_counted
+            if not dry_run and grown >= max(
+                FREQUENCIES_REFRESH_CHILDREN, run.frequencies.total // 2
+            ):
+                with run.phase("frequencies"):
+                    run.frequencies = name_frequencies(fresh=True)
+                created_when_counted = created
     return summary
 
 

@@ -464,3 +464,21 @@ def test_an_import_killed_after_its_first_batch_resumes_without_loss_or_duplicat
     assert Child.objects.count() == people
     assert SourceRecord.objects.count() == people
     assert Involvement.objects.count() == 2 * people
+
+
+def test_a_first_load_recounts_the_index_as_it_grows(tmp_path, settings, monkeypatch):
+    """The prior and the name frequencies are read at the start of an import; a first load
+    into an empty index recounts them once it has created enough children, so its later
+    batches are matched against the index they meet, not the empty one."""
+    from feeds import matching, pipeline
+
+    monkeypatch.setattr(pipeline, "FREQUENCIES_REFRESH_CHILDREN", 3)
+    settings.IMPORT_BATCH_ROWS = 2
+    names = ["Oliver", "Amelia", "Noah", "Isla", "Leo", "Ava", "Jack"]
+    import_rows(
+        tmp_path,
+        [row(source_id=f"N{n}", given_name=name) for n, name in enumerate(names)],
+    )
+    counted = matching.name_frequencies()  # the count the import left cached
+    assert counted.total >= 3
+    assert counted.total <= Child.objects.count() == len(names)
