@@ -482,3 +482,37 @@ def test_a_first_load_recounts_the_index_as_it_grows(tmp_path, settings, monkeyp
     counted = matching.name_frequencies()  # the count the import left cached
     assert counted.total >= 3
     assert counted.total <= Child.objects.count() == len(names)
+
+
+def test_an_import_collects_garbage_less_often_and_restores_the_collector_after(tmp_path):
+    """The import raises the collector's thresholds and freezes what existed before it;
+    afterwards the process is as it was, even when the import fails."""
+    import gc
+
+    from feeds import pipeline
+
+    before = gc.get_threshold()
+    seen = []
+    original = pipeline._import_batch
+
+    def watching(batch, run):
+        seen.append((gc.get_threshold(), gc.get_freeze_count() > 0))
+        return original(batch, run)
+
+    pipeline._import_batch = watching
+    try:
+        import_rows(tmp_path, [row(source_id="G1")])
+        assert seen == [(pipeline.IMPORT_GC_THRESHOLD, True)]
+        assert gc.get_threshold() == before
+        assert gc.get_freeze_count() == 0
+
+        def failing(batch, run):
+            raise RuntimeError("the database went away")
+
+        pipeline._import_batch = failing
+        with pytest.raises(RuntimeError):
+            import_rows(tmp_path, [row(source_id="G2")])
+        assert gc.get_threshold() == before
+        assert gc.get_freeze_count() == 0
+    finally:
+        pipeline._import_batch = original
