@@ -205,7 +205,7 @@ def recall_ceiling(cursor, pairs: list[tuple[FeedRecord, Outcome]]) -> dict:
                 tuple(record.former_families),
                 record.postcode,
                 record.nhs,
-            )  # fmt: skip
+            )
         )
         for number, record in missed.items()
     }
