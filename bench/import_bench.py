@@ -356,21 +356,34 @@ def load_average() -> list[float]:
 
 
 def phases(timings: dict[str, float], seconds: float) -> dict[str, dict[str, float]]:
-    """Seconds per phase of the pipeline (wall clock, and this process's CPU), with what the
-    batches spent elsewhere (the commit and its deferred foreign-key checks) as ``commit``."""
+    """Seconds per phase of the pipeline (wall clock, and CPU of the thread that ran it),
+    with what the batches spent elsewhere (the commit and its deferred foreign-key checks)
+    as ``commit``. What the second thread did while the batch before was written (the next
+    batch's preparation) is apart, as ``beside`` and ``beside_cpu``: its wall clock overlaps
+    the main thread's, and the main thread's ``wait_prepared`` is what it waited for it."""
     out: dict[str, dict[str, float]] = {}
-    outside = ("batch", "read", "row_by_row")
+    outside = ("batch", "read", "row_by_row", "wait_prepared")
     for kind, suffix in (("wall", ""), ("cpu", "_cpu")):
         values = {
             name: timings[name + suffix]
             for name in timings
             if not name.endswith("_cpu") and name + suffix in timings
         }
+        beside = {
+            k.removeprefix("beside_"): v for k, v in values.items() if k.startswith("beside_")
+        }
+        values = {k: v for k, v in values.items() if not k.startswith("beside_")}
         inside = sum(v for k, v in values.items() if k not in outside)
         out[kind] = {k: round(v, 2) for k, v in sorted(values.items()) if k != "batch"}
         out[kind]["commit"] = round(values.get("batch", 0.0) - inside, 2)
+        if beside:
+            out[f"beside{suffix}"] = {k: round(v, 2) for k, v in sorted(beside.items())}
     out["wall"]["unaccounted"] = round(
-        seconds - timings.get("batch", 0.0) - timings.get("read", 0.0), 2
+        seconds
+        - timings.get("batch", 0.0)
+        - timings.get("read", 0.0)
+        - timings.get("wait_prepared", 0.0),
+        2,
     )
     return out
 

@@ -390,6 +390,9 @@ MATCH_MARGIN = env_int("MATCH_MARGIN", 6)
 IMPORT_BATCH_ROWS = env_int("IMPORT_BATCH_ROWS", 5000)
 if IMPORT_BATCH_ROWS < 1:
     raise ImproperlyConfigured("IMPORT_BATCH_ROWS must be at least 1")
+# Match the next batch (parse, block, read the candidates) in a second process on its own
+# database connection while the batch before is written (feeds/pipeline.py).
+IMPORT_OVERLAP = env_bool("IMPORT_OVERLAP", True)
 # Where uploaded feed files wait while they are imported (deleted afterwards).
 UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(BASE_DIR / "var" / "uploads"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

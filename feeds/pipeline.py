@@ -16,6 +16,15 @@ For each batch of ``IMPORT_BATCH_ROWS`` rows (5,000 by default), in one transact
    its own rows; notify the followers of children whose involvements changed; one
    ``feed.import`` audit event.
 
+Steps 1-4's reads for the next batch (parsing, known ids, blocking, the candidates' facts)
+run in a second process (``_Preparer``, started for a file of more than one batch), on a
+connection of its own, while this batch is scored, written and committed: Python and the
+database work on both cores at once (``IMPORT_OVERLAP``). That process cannot see what the
+batch before wrote, so the pipeline carries it over (``_Carried``): the known ids are
+resolved again after the commit, a child linked by the batch before holds its source id in
+the candidates' facts, and the children it created meet the next batch's rows as that
+batch's own new people do. Not in a dry run, nor inside a caller's transaction.
+
 Statements go through a cursor that binds parameters on the server, so that a list of
 thousands of ids travels as one binary array rather than being quoted into the SQL text.
 
@@ -27,13 +36,18 @@ identifiers and flags by their unique constraints.
 """
 
 import contextlib
+import dataclasses
 import datetime
 import gc
 import json
+import multiprocessing
+import os
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
@@ -50,6 +64,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
+from feeds import beside
 from feeds import candidates as blocking
 from feeds.importing import (
     FeedRecord,
@@ -99,6 +114,7 @@ class _Person:
     known: bool = False
     waiting: _Waiting | None = None
     duplicates: tuple[tuple[int, int], ...] = ()
+    met: Candidate | None = None  # a new child: as the batch's later rows meet them
 
 
 # Children an import creates before it recounts the name frequencies (at least; and at
@@ -112,21 +128,27 @@ class _Run:
     issuer_id: int
     frequencies: NameFrequencies
     timings: dict[str, float] | None = None
+    review_score: int = 0
 
     @contextlib.contextmanager
     def phase(self, name: str) -> Iterator[None]:
-        """Add the seconds spent in the block to ``timings[name]``, and this process's CPU
+        """Add the seconds spent in the block to ``timings[name]``, and this thread's CPU
         seconds to ``timings[name + "_cpu"]`` (when timings are kept)."""
         if self.timings is None:
             yield
             return
-        started, cpu = time.perf_counter(), time.process_time()
+        started, cpu = time.perf_counter(), time.thread_time()
         try:
             yield
         finally:
-            timings = self.timings
-            timings[name] = timings.get(name, 0.0) + time.perf_counter() - started
-            timings[f"{name}_cpu"] = timings.get(f"{name}_cpu", 0.0) + time.process_time() - cpu
+            self.add({name: time.perf_counter() - started, f"{name}_cpu": time.thread_time() - cpu})
+
+    def add(self, seconds: dict[str, float], prefix: str = "") -> None:
+        if self.timings is None:
+            return
+        for name, value in seconds.items():
+            key = prefix + name
+            self.timings[key] = self.timings.get(key, 0.0) + value
 
 
 def import_file(
@@ -145,27 +167,52 @@ def import_file(
     breakdown).
     """
     summary = ImportSummary()
-    run = _Run(source, source_organisation(source).pk, name_frequencies(fresh=True), timings)
+    run = _Run(
+        source,
+        source_organisation(source).pk,
+        name_frequencies(fresh=True),
+        timings,
+        settings.MATCH_REVIEW_SCORE,
+    )
     created_when_counted = 0
-    with (
-        _fewer_collections(),
-        path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as handle,
-    ):
+    # The next batch is matched against the index (parsed, blocked, its candidates read) in
+    # a second process on a connection of its own while this one is written, so both cores
+    # work. Not in a dry run (nothing is written, nothing to overlap), nor inside a caller's
+    # transaction (the second connection could not see its rows).
+    overlap = settings.IMPORT_OVERLAP and not dry_run and not connection.in_atomic_block
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(_fewer_collections())
+        handle = stack.enter_context(
+            path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="")
+        )
+        preparer = stack.enter_context(_Preparer(run)) if overlap else None
         rows = read_rows(handle, path.name)
-        while True:
+        with run.phase("read"):
+            batch = _next_batch(rows, settings.IMPORT_BATCH_ROWS)
+        upcoming: Future[_Looked] | None = None
+        carried: _Carried | None = None
+        while batch:
+            looked = _collect(upcoming, run) if carried is not None else _collect(upcoming)
             with run.phase("read"):
-                batch = _next_batch(rows, settings.IMPORT_BATCH_ROWS)
-            if not batch:
-                break
+                following = _next_batch(rows, settings.IMPORT_BATCH_ROWS)
+            upcoming = preparer.submit(following) if preparer and following else None
             try:
                 with run.phase("batch"), transaction.atomic():
-                    outcomes = _import_batch(batch, run)
+                    if looked is None:
+                        carried = None
+                        prepared = _prepare(batch, run)
+                    else:
+                        prepared = _parse(batch, run)
+                        prepared.looked = looked
+                    outcomes = _import_batch(prepared, run, carried)
                     with run.phase("audit"):
                         batch_audit(batch, outcomes, source=source, dry_run=dry_run)
                     if dry_run:
                         transaction.set_rollback(True)
+                carried = _Carried.of(prepared) if upcoming is not None else None
             except (DatabaseError, psycopg.Error):
                 # COPY reports the database's refusal in psycopg's own exceptions.
+                carried = None
                 with run.phase("row_by_row"):
                     outcomes = import_rows_one_by_one(batch, source=source, dry_run=dry_run)
             for outcome in outcomes:
@@ -185,7 +232,26 @@ def import_file(
                 with run.phase("frequencies"):
                     run.frequencies = name_frequencies(fresh=True)
                 created_when_counted = created
+                carried = None  # the next batch was blocked with the old counts: again
+            batch = following
     return summary
+
+
+def _collect(upcoming: "Future[_Looked] | None", run: "_Run | None" = None) -> "_Looked | None":
+    """The next batch as the second process matched it, when it can be used (``run`` given:
+    nothing since it started that the carried changes do not cover); otherwise None, and the
+    batch is prepared again in the batch's own transaction (where an error the second
+    process met is raised in full, or the batch goes row by row)."""
+    if upcoming is None:
+        return None
+    if run is None:
+        upcoming.cancel()
+        return None
+    try:
+        with run.phase("wait_prepared"):
+            return upcoming.result()
+    except Exception:  # noqa: BLE001  # prepared again here instead
+        return None
 
 
 # The cyclic garbage collector's thresholds during an import: a batch makes hundreds of
@@ -251,27 +317,206 @@ def _cursor() -> Iterator[Any]:
         raw.close()
 
 
-def _import_batch(batch: list[tuple[int, dict[str, str]]], run: _Run) -> list[RowOutcome]:
-    rejected: dict[int, RowOutcome] = {}
-    people: dict[str, _Person] = {}
+@dataclass
+class _Prepared:
+    """A batch parsed and matched against the index as it stood when it was prepared."""
+
+    batch: list[tuple[int, dict[str, str]]]
+    rejected: dict[int, RowOutcome]
+    people: dict[str, _Person]
+    # The people neither known nor waiting for review then, in line order, with the
+    # candidates found for each (by position in this list), their facts, and the children
+    # reviewers said are not them.
+    looked_up: list[_Person] = field(default_factory=list)
+    found: dict[int, set[int]] = field(default_factory=dict)
+    facts: dict[int, Candidate] = field(default_factory=dict)
+    not_same: dict[str, set[int]] = field(default_factory=dict)
+    looked: "_Looked | None" = None  # what the second process found, not yet taken in
+
+
+@dataclass
+class _Looked:
+    """What the second process found for a batch: the source ids it looked up (neither known
+    nor waiting then), in line order, the candidates of each by position, their facts, the
+    children reviewers said are not them; its timings and its connection's backend."""
+
+    source_ids: list[str]
+    found: dict[int, set[int]]
+    facts: dict[int, Candidate]
+    not_same: dict[str, set[int]]
+    timings: dict[str, float]
+    backend_pid: int
+
+
+@dataclass
+class _Carried:
+    """What a batch wrote that the next batch, prepared meanwhile, could not see: the source
+    ids its children now hold, and its people as the next batch's rows would meet them."""
+
+    source_ids: dict[int, set[str]]
+    newcomers: list[tuple[Person, Candidate]]
+
+    @classmethod
+    def of(cls, prepared: _Prepared) -> "_Carried":
+        source_ids: dict[int, set[str]] = {}
+        newcomers = []
+        for person in prepared.people.values():
+            if person.outcome in ("linked", "created") and not person.known:
+                assert person.child_id is not None  # noqa: S101  # nosec B101
+                source_ids.setdefault(person.child_id, set()).add(person.source_id)
+                if person.met is not None:
+                    assert person.facts is not None  # noqa: S101  # nosec B101
+                    newcomers.append(
+                        (person.facts, dataclasses.replace(person.met, child_id=person.child_id))
+                    )
+        return cls(source_ids, newcomers)
+
+
+class _Preparer(contextlib.AbstractContextManager):
+    """A process of its own that matches the next batch against the index on a connection
+    of its own: a process, not a thread, so that Python runs on both cores (threads share
+    one interpreter lock: tried, the import was no faster). Started at the first batch that
+    has one after it, so a small file never starts it."""
+
+    def __init__(self, run: _Run) -> None:
+        self.run = run
+        self.pool: ProcessPoolExecutor | None = None
+        self.broken = False
+
+    def submit(self, batch: list[tuple[int, dict[str, str]]]) -> "Future[_Looked] | None":
+        if self.broken:
+            return None
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),  # never fork a threaded server
+                initializer=beside.start,
+                initargs=(
+                    os.environ["DJANGO_SETTINGS_MODULE"],
+                    dict(connection.settings_dict),
+                    IMPORT_GC_THRESHOLD,
+                    os.getpid(),
+                ),
+            )
+        run = self.run
+        try:
+            return self.pool.submit(
+                beside.look_up,
+                batch,
+                run.source,
+                run.issuer_id,
+                run.frequencies,
+                run.review_score,
+                run.timings is not None,
+            )
+        except BrokenProcessPool:  # the process died: the rest of the file goes batch by batch
+            self.broken = True
+            return None
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def look_up_beside(
+    batch: list[tuple[int, dict[str, str]]],
+    source: str,
+    issuer_id: int,
+    frequencies: NameFrequencies,
+    review_score: int,
+    timed: bool,
+) -> _Looked:
+    """In the second process: prepare the batch, return what the importing process needs."""
+    run = _Run(source, issuer_id, frequencies, {} if timed else None, review_score)
+    with run.phase("prepare"), transaction.atomic():  # the staging tables need one
+        prepared = _prepare(batch, run)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    return _Looked(
+        [p.source_id for p in prepared.looked_up],
+        prepared.found,
+        prepared.facts,
+        prepared.not_same,
+        run.timings or {},
+        pid,
+    )
+
+
+def _parse(batch: list[tuple[int, dict[str, str]]], run: _Run) -> _Prepared:
+    """Validate every row, and group the rows by person."""
+    prepared = _Prepared(batch, {}, {})
+    people = prepared.people
     with run.phase("parse"):
         for line, row in batch:
             source_id = row.get("source_id", "")
             try:
                 record = parse(row)
             except RowError as error:
-                rejected[line] = RowOutcome(line, source_id, "rejected", reason=str(error))
+                prepared.rejected[line] = RowOutcome(line, source_id, "rejected", reason=str(error))
                 continue
             person = people.get(source_id)
             if person is None:
                 person = people[source_id] = _Person(source_id, record)
             person.rows.append((line, row, record))
+    return prepared
 
+
+def _prepare(batch: list[tuple[int, dict[str, str]]], run: _Run) -> _Prepared:
+    """Parse the rows, resolve known ids and open reviews, and find and read the candidates
+    of everyone else: reads only, so it can run beside the writing of the batch before."""
+    prepared = _parse(batch, run)
     with _cursor() as cursor:
         with run.phase("known"):
-            _resolve_known(cursor, people, run)
-        fresh = [p for p in people.values() if not p.known and p.waiting is None]
-        _decide(cursor, fresh, run)
+            _resolve_known(cursor, prepared.people, run)
+        prepared.looked_up = [
+            p for p in prepared.people.values() if not p.known and p.waiting is None
+        ]
+        if prepared.looked_up:
+            _look_up(cursor, prepared, run)
+    return prepared
+
+
+def _take_in(cursor: Any, prepared: _Prepared, run: _Run) -> None:
+    """Take in what the second process found: the known ids are resolved again (the batch
+    before may have sent some), and the people it looked up get their facts here. Should
+    someone be neither known nor waiting now who was then (a review decided meanwhile), the
+    batch's candidates are found again here."""
+    looked = prepared.looked
+    assert looked is not None  # noqa: S101  # nosec B101
+    people = prepared.people
+    run.add(looked.timings, prefix="beside_")
+    with run.phase("known"):
+        _resolve_known(cursor, people, run)
+    fresh = [p for p in people.values() if not p.known and p.waiting is None]
+    if not {p.source_id for p in fresh} <= set(looked.source_ids):
+        prepared.looked_up = fresh
+        _look_up(cursor, prepared, run)
+        return
+    prepared.looked_up = [people[source_id] for source_id in looked.source_ids]
+    prepared.found, prepared.facts = looked.found, looked.facts
+    prepared.not_same = looked.not_same
+    with run.phase("facts"):
+        for person in prepared.looked_up:
+            person.facts = person_facts(person.record.person)
+
+
+def _import_batch(
+    prepared: _Prepared, run: _Run, carried: _Carried | None = None
+) -> list[RowOutcome]:
+    """Decide and write a prepared batch. With ``carried``, the batch was matched while the
+    one before was written: what the batch before wrote is added to the candidates
+    (``_Carried``)."""
+    batch, rejected, people = prepared.batch, prepared.rejected, prepared.people
+    with _cursor() as cursor:
+        if prepared.looked is not None:
+            _take_in(cursor, prepared, run)
+        if carried is not None:
+            for child_id, source_ids in carried.source_ids.items():
+                if child_id in prepared.facts:
+                    prepared.facts[child_id].source_ids |= source_ids
+        with run.phase("score"):
+            _score(prepared, carried, run)
         _write(cursor, people, run)
 
     outcomes = []
@@ -393,45 +638,41 @@ class _Newcomers:
             yield from self.by_key.get(key, ())
 
 
-def _decide(cursor: Any, fresh: list[_Person], run: _Run) -> None:
-    """Candidates for every new person in one join, then decisions in line order."""
-    if not fresh:
-        return
+def _look_up(cursor: Any, prepared: _Prepared, run: _Run) -> None:
+    """Candidates for every person looked up in one join, and their facts."""
     with run.phase("facts"):
         facts_of = {}
-        for index, person in enumerate(fresh):
+        for index, person in enumerate(prepared.looked_up):
             person.facts = facts_of[index] = person_facts(person.record.person)
     with run.phase("candidates"):
-        found = blocking.candidate_ids(
+        prepared.found = blocking.candidate_ids(
             cursor,
             facts_of,
             frequencies=run.frequencies,
-            review_score=settings.MATCH_REVIEW_SCORE,
+            review_score=run.review_score,
         )
     with run.phase("candidate_facts"):
-        facts = blocking.candidate_facts(
-            cursor, {c for ids in found.values() for c in ids}, source=run.source
+        prepared.facts = blocking.candidate_facts(
+            cursor, {c for ids in prepared.found.values() for c in ids}, source=run.source
         )
-        not_same = blocking.not_same_pairs(
-            cursor, source=run.source, source_ids=[p.source_id for p in fresh]
+        prepared.not_same = blocking.not_same_pairs(
+            cursor, source=run.source, source_ids=[p.source_id for p in prepared.looked_up]
         )
-    with run.phase("score"):
-        _score(fresh, facts_of, found, facts, not_same, run)
 
 
-def _score(
-    fresh: list[_Person],
-    facts_of: dict[int, Person],
-    found: dict[int, set[int]],
-    facts: dict[int, Candidate],
-    not_same: dict[str, set[int]],
-    run: _Run,
-) -> None:
+def _score(prepared: _Prepared, carried: _Carried | None, run: _Run) -> None:
+    """Decide, in line order, for each person still neither known nor waiting."""
     newcomers = _Newcomers()
+    for met_before in carried.newcomers if carried else ():
+        newcomers.add(*met_before)
+    found, facts, not_same = prepared.found, prepared.facts, prepared.not_same
     link_score, review_score = settings.MATCH_LINK_SCORE, settings.MATCH_REVIEW_SCORE
     margin = settings.MATCH_MARGIN
-    for index, person in enumerate(fresh):
-        facts_of_person = facts_of[index]
+    for index, person in enumerate(prepared.looked_up):
+        if person.known or person.waiting is not None:
+            continue  # known since it was prepared: the batch before sent this id
+        facts_of_person = person.facts
+        assert facts_of_person is not None  # noqa: S101  # nosec B101
         pool = {c: facts[c] for c in found.get(index, ()) if c in facts}
         for candidate in newcomers.meeting(facts_of_person):
             pool[candidate.child_id] = candidate
@@ -473,6 +714,7 @@ def _score(
                 source_ids={person.source_id},
             )
             newcomers.add(facts_of_person, newcomer)
+            person.met = newcomer
         else:
             person.outcome = "review"
 
