@@ -40,6 +40,7 @@ import dataclasses
 import datetime
 import gc
 import json
+import logging
 import multiprocessing
 import os
 import threading
@@ -84,6 +85,8 @@ from involvements.models import Involvement, Practitioner, Service
 from involvements.services import involvement_followers_notify
 from records.models import Address, AddressStatus, Child, NameKind
 from records.names import normalise_name, normalise_postcode, phonetic_key, postcode_district
+
+logger = logging.getLogger(__name__)
 
 KNOWN_REASON = "already linked by this source's id"
 WAITING_REASON = "waiting for review"
@@ -251,6 +254,7 @@ def _collect(upcoming: "Future[_Looked] | None", run: "_Run | None" = None) -> "
         with run.phase("wait_prepared"):
             return upcoming.result()
     except Exception:  # noqa: BLE001  # prepared again here instead
+        logger.warning("import: the second process could not match a batch", exc_info=True)
         return None
 
 
@@ -392,7 +396,7 @@ class _Preparer(contextlib.AbstractContextManager):
                 mp_context=multiprocessing.get_context("spawn"),  # never fork a threaded server
                 initializer=beside.start,
                 initargs=(
-                    os.environ["DJANGO_SETTINGS_MODULE"],
+                    os.environ.get("DJANGO_SETTINGS_MODULE", "childindex.settings"),
                     dict(connection.settings_dict),
                     IMPORT_GC_THRESHOLD,
                     os.getpid(),

@@ -11,9 +11,10 @@ never overlaps.
 
 import multiprocessing
 import time
+from concurrent.futures import Future
 
 import pytest
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from feeds import pipeline
 from feeds.models import ReviewItem, SourceDuplicate, SourceRecord
@@ -151,3 +152,32 @@ def test_a_small_file_starts_no_second_process(tmp_path, monkeypatch, settings):
     monkeypatch.setattr(pipeline, "ProcessPoolExecutor", lambda **kw: started.append(kw))
     import_rows(tmp_path, [row(source_id="D1"), row(source_id="D1", service_code="GP1")])
     assert started == []  # one batch: nothing to prepare beside it
+
+
+def test_a_batch_the_second_process_could_not_match_is_matched_here(
+    tmp_path, monkeypatch, settings, caplog
+):
+    """Its connection lost, say: the batch is prepared again in its own transaction, and
+    nothing is lost or doubled."""
+    settings.IMPORT_BATCH_ROWS = 1
+    settings.IMPORT_OVERLAP = True
+
+    def failing(self, batch):
+        future = Future()
+        future.set_exception(DatabaseError("the second process lost its connection"))
+        return future
+
+    monkeypatch.setattr(pipeline._Preparer, "submit", failing)
+    outcomes = import_rows(
+        tmp_path,
+        [
+            row(source_id="E1"),
+            row(source_id="E1", service_code="GP1", service_type="gp", practitioner_name="Dr Hill"),
+            row(source_id="E2", given_name="Ada", family_name="Okafor"),
+        ],
+    )
+    catherine = Child.objects.get(given_name="Catherine")
+    assert Child.objects.count() == 2
+    assert {i.service.code for i in Involvement.objects.filter(child=catherine)} == {"SCH1", "GP1"}
+    assert outcomes["E2"]["outcome"] == "created"
+    assert "could not match a batch" in caplog.text
